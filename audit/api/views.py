@@ -1,0 +1,18 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+
+from audit.filtersets import AuditEventFilterSet
+from audit.selectors import audit_event_list
+
+from .serializers import AuditEventSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Search the audit trail (auditors, system administrators)"))
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Audit events are numbered, not UUID-identified: they are not patient data and never leave the audit view."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilterSet
+
+    def get_queryset(self):
+        return audit_event_list(actor=self.request.user)

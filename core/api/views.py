@@ -1,0 +1,43 @@
+"""API base classes: every protected endpoint scopes its queryset through the actor centrally."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.exceptions import ErrorSerializer
+
+ERROR_RESPONSES = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """A read viewset whose queryset always comes from a selector given the actor.
+
+    Subclasses implement ``scoped_queryset(actor)``; ``get_queryset`` is final so no endpoint can
+    forget the scoping. Objects outside the scope are 404, never 403.
+    """
+
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+
+    def scoped_queryset(self, actor):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.scoped_queryset(self.request.user)
+
+
+class HealthView(APIView):
+    """Liveness for load balancers: the web process answers and the database is reachable."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(responses={200: dict}, summary="Health check")
+    def get(self, request: Request) -> Response:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return Response({"status": "ok"})

@@ -1,0 +1,23 @@
+"""What the base layout needs on every page: the navigation the user's roles allow."""
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import Action, has_action
+
+
+def shell(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (reverse("core:home"), _("Home"), "home"),
+        (reverse("facilities:directory"), _("Facilities"), "facilities"),
+        (reverse("facilities:staff"), _("Staff"), "staff"),
+    ]
+    if has_action(user, Action.VIEW_AUDIT):
+        items.append((reverse("audit:search"), _("Audit trail"), "audit"))
+    if has_action(user, Action.REVIEW_BREAK_GLASS):
+        items.append((reverse("cases:break_glass_reviews"), _("Emergency accesses"), "break_glass"))
+    return {"nav_items": [{"url": u, "label": label, "key": key} for u, label, key in items]}
