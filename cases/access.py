@@ -19,6 +19,7 @@ from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import NotFound, PermissionDenied
+from core.ids import parse_uuid
 
 from .models import BreakGlassAccess, Patient, Pregnancy, PregnancyGroupObjectPermission, PregnancyUserObjectPermission
 
@@ -88,8 +89,11 @@ def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: b
     see it but not change it. A successful ``view`` writes a read audit row; a read that only
     break-the-glass allows is flagged for review.
     """
+    pregnancy_uuid = parse_uuid(pregnancy_id)
+    if pregnancy_uuid is None:
+        raise NotFound()
     pregnancy = (
-        Pregnancy.objects.filter(pregnancy_scope(actor, "view"), external_id=pregnancy_id)
+        Pregnancy.objects.filter(pregnancy_scope(actor, "view"), external_id=pregnancy_uuid)
         .select_related("patient", "managing_facility", "follow_up_facility", "booking_facility")
         .first()
     )

@@ -15,6 +15,7 @@ from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from core.ids import parse_uuid
 from facilities.models import Facility
 from facilities.services import facility_access_group
 
@@ -79,8 +80,9 @@ def break_glass_open(*, actor, pregnancy_id, reason: str) -> BreakGlassAccess:
         raise ValidationFailed(
             errors={"reason": [_("Give the clinical reason (at least %(n)d characters).") % {"n": MIN_REASON_LENGTH}]}
         )
-    pregnancy = Pregnancy.objects.select_related("patient").filter(external_id=pregnancy_id).first()
-    if pregnancy is None:
+    pregnancy_uuid = parse_uuid(pregnancy_id)
+    pregnancy = Pregnancy.objects.select_related("patient").filter(external_id=pregnancy_uuid).first()
+    if pregnancy_uuid is None or pregnancy is None:
         raise NotFound()
     access = BreakGlassAccess.objects.create(
         user=actor,
@@ -111,10 +113,13 @@ def _may_review(actor, access: BreakGlassAccess) -> bool:
 @transaction.atomic
 def break_glass_review(*, actor, access_id, note: str) -> BreakGlassAccess:
     """A facility administrator of the user's facility, or an auditor, records the review."""
+    access_uuid = parse_uuid(access_id)
+    if access_uuid is None:
+        raise NotFound()
     access = (
         BreakGlassAccess.objects.select_for_update(of=("self",))
         .select_related("user", "pregnancy__patient")
-        .filter(external_id=access_id)
+        .filter(external_id=access_uuid)
         .first()
     )
     if access is None or not has_action(actor, Action.REVIEW_BREAK_GLASS):

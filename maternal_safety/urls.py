@@ -14,3 +14,5 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("", include("core.urls")),
 ]
+
+handler404 = "core.api.views.api_not_found"

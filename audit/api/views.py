@@ -1,5 +1,9 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
+from rest_framework.permissions import IsAuthenticated
+
+from accounts.permissions import Action
+from core.api.permissions import HasAction
 
 from audit.filtersets import AuditEventFilterSet
 from audit.selectors import audit_event_list
@@ -12,6 +16,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Audit events are numbered, not UUID-identified: they are not patient data and never leave the audit view."""
 
     serializer_class = AuditEventSerializer
+    permission_classes = [IsAuthenticated, HasAction(Action.VIEW_AUDIT)]
     filterset_class = AuditEventFilterSet
 
     def get_queryset(self):

@@ -1,6 +1,10 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+
+from accounts.permissions import Action
+from core.api.permissions import HasAction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -63,6 +67,7 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
 @extend_schema_view(list=extend_schema(summary="Emergency accesses to review"))
 class BreakGlassAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BreakGlassAccessSerializer
+    permission_classes = [IsAuthenticated, HasAction(Action.REVIEW_BREAK_GLASS)]
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
 

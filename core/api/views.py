@@ -27,6 +27,14 @@ class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return self.scoped_queryset(self.request.user)
 
+    def get_object(self):
+        from core.errors import NotFound
+        from core.ids import parse_uuid
+
+        if parse_uuid(self.kwargs.get(self.lookup_url_kwarg)) is None:
+            raise NotFound()
+        return super().get_object()
+
 
 class HealthView(APIView):
     """Liveness for load balancers: the web process answers and the database is reachable."""
@@ -41,3 +49,14 @@ class HealthView(APIView):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return Response({"status": "ok"})
+
+
+def api_not_found(request, exception=None):
+    """404 for unknown URLs: JSON in the error shape under /api/, the HTML page elsewhere."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": _("Not found."), "errors": {}}, status=404)
+    return page_not_found(request, exception)

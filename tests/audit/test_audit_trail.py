@@ -1,0 +1,94 @@
+"""The audit trail: written for reads, writes and security events; the database refuses changes to it."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditEvent
+from audit.services import audit_record
+from cases.services import break_glass_open
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_refuses_update_of_an_audit_row(midwife):
+    event = audit_record(actor=midwife, action="read", obj=("cases.pregnancy", "x"))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(reason="rewritten")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE audit_auditevent SET actor_username = 'someone else' WHERE id = %s", [event.pk])
+    event.refresh_from_db()
+    assert (event.reason, event.actor_username) == ("", "midwife")
+
+
+def test_database_refuses_delete_of_an_audit_row(midwife):
+    event = audit_record(actor=midwife, action="read", obj=("cases.pregnancy", "x"))
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audit_auditevent")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_event_records_who_what_when_where(api, pregnancy, midwife):
+    api.as_user(midwife).get(f"/api/v1/pregnancies/{pregnancy.external_id}/", REMOTE_ADDR="10.1.2.3",
+                             HTTP_USER_AGENT="ward-tablet")
+    event = AuditEvent.objects.get(action="read")
+    assert event.actor == midwife
+    assert event.actor_username == "midwife"
+    assert event.actor_roles == ["midwife"]
+    assert event.actor_facility == midwife.facility
+    assert (event.object_type, event.object_id) == ("cases.pregnancy", str(pregnancy.external_id))
+    assert event.patient_ids == [pregnancy.patient.external_id]
+    assert (event.ip_address, event.user_agent, event.channel) == ("10.1.2.3", "ward-tablet", "api")
+    assert event.occurred_at is not None and len(event.request_id) == 32
+
+
+def test_a_list_page_writes_one_row_naming_the_women_shown(api, pregnancy, midwife):
+    from tests.factories import PregnancyFactory
+
+    second = PregnancyFactory(managing_facility=midwife.facility)
+    api.as_user(midwife).get("/api/v1/pregnancies/")
+    event = AuditEvent.objects.get(action="list")
+    assert sorted(event.patient_ids) == sorted([pregnancy.patient.external_id, second.patient.external_id])
+
+
+def test_a_denied_read_leaves_no_read_row(api, pregnancy, outsider):
+    assert api.as_user(outsider).get(f"/api/v1/pregnancies/{pregnancy.external_id}/").status_code == 404
+    assert not AuditEvent.objects.filter(action="read").exists()
+
+
+def test_rolled_back_write_leaves_no_audit_row(pregnancy, outsider):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        break_glass_open(actor=outsider, pregnancy_id=pregnancy.external_id, reason="Emergency, unconscious")
+        raise RuntimeError("the surrounding work failed")
+    assert not AuditEvent.objects.filter(action="break_glass").exists()
+
+
+def test_sign_in_sign_out_and_failures_are_audited(client, midwife):
+    client.post("/accounts/login/", {"username": "midwife", "password": "wrong-password"})
+    client.post("/accounts/login/", {"username": "midwife", "password": "correct-horse-battery"})
+    client.post("/accounts/logout/")
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor_username"))
+    assert actions == [("login_failed", "midwife"), ("login", "midwife"), ("logout", "midwife")]
+
+
+def test_auditor_searches_by_woman_and_by_action(api, pregnancy, midwife, auditor):
+    api.as_user(midwife).get(f"/api/v1/pregnancies/{pregnancy.external_id}/")
+    audit_record(actor=midwife, action="read", obj=("cases.pregnancy", "someone-else"))
+    body = api.as_user(auditor).get("/api/v1/audit-events/", {"patient": str(pregnancy.patient.external_id)}).json()
+    assert body["count"] == 1
+    assert body["results"][0]["object_id"] == str(pregnancy.external_id)
+    body = api.as_user(auditor).get("/api/v1/audit-events/", {"action": "login_failed"}).json()
+    assert body["count"] == 0
+
+
+def test_audit_search_page_filters(client, pregnancy, midwife, auditor):
+    audit_record(actor=midwife, action="read", obj=pregnancy, patient_ids=[pregnancy.patient.external_id])
+    client.force_login(auditor)
+    response = client.get("/audit/", {"user": "midwife"})
+    assert response.status_code == 200
+    assert [e.actor_username for e in response.context["page"]] == ["midwife"]
+    response = client.get("/audit/", {"user": "nobody"})
+    assert list(response.context["page"]) == []
