@@ -1,0 +1,9 @@
+from .access import BreakGlassAccess, PregnancyGroupObjectPermission, PregnancyUserObjectPermission
+from .encounters import Delivery, MaternalDeath, NearMissEvent, Newborn, Visit
+from .patient import Consent, Patient
+from .pregnancy import CareTask, Pregnancy, PregnancyDating
+
+__all__ = [
+    "BreakGlassAccess", "CareTask", "Consent", "Delivery", "MaternalDeath", "NearMissEvent", "Newborn", "Patient",
+    "Pregnancy", "PregnancyDating", "PregnancyGroupObjectPermission", "PregnancyUserObjectPermission", "Visit",
+]

@@ -1,0 +1,65 @@
+"""Object grants (django-guardian direct foreign keys) and break-the-glass accesses."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from core.models import BaseModel
+
+from .pregnancy import Pregnancy
+
+
+class PregnancyUserObjectPermission(UserObjectPermissionBase):
+    """A grant on one pregnancy to one user (django-guardian direct foreign key)."""
+
+    content_object = models.ForeignKey(Pregnancy, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("pregnancy grant to a user")
+        verbose_name_plural = _("pregnancy grants to users")
+
+
+class PregnancyGroupObjectPermission(GroupObjectPermissionBase):
+    """A grant on one pregnancy to a facility (its access group; django-guardian direct foreign key)."""
+
+    content_object = models.ForeignKey(Pregnancy, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("pregnancy grant to a facility")
+        verbose_name_plural = _("pregnancy grants to facilities")
+
+
+class BreakGlassAccess(BaseModel):
+    """An emergency read of a record outside the user's scope: reason required, time-limited, reviewed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    pregnancy = models.ForeignKey(
+        Pregnancy, verbose_name=_("pregnancy"), on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    reason = models.TextField(_("reason"))
+    expires_at = models.DateTimeField(_("expires at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        indexes = [
+            models.Index(fields=["user", "pregnancy", "expires_at"], name="breakglass_user_preg_exp"),
+            models.Index(fields=["created_at"], name="breakglass_unreviewed", condition=Q(reviewed_at__isnull=True)),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="breakglass_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.pregnancy_id} until {self.expires_at:%Y-%m-%d %H:%M}"
