@@ -15,9 +15,13 @@ class ApplicationError(Exception):
     status_code = 400
     default_message = _("The request could not be processed.")
 
-    def __init__(self, message: Any = None, *, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: Any = None, *, errors: dict[str, list[str]] | None = None, extra: dict | None = None
+    ) -> None:
         self.message = message if message is not None else self.default_message
         self.errors = errors or {}
+        # Extra top-level keys of the error body (e.g. ``existing`` on a duplicate); documented per endpoint.
+        self.extra = extra or {}
         super().__init__(str(self.message))
 
 

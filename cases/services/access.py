@@ -19,8 +19,8 @@ from core.ids import parse_uuid
 from facilities.models import Facility
 from facilities.services import facility_access_group
 
-from .choices import GrantLevel
-from .models import BreakGlassAccess, Pregnancy
+from ..choices import GrantLevel
+from ..models import BreakGlassAccess, Pregnancy
 
 MIN_REASON_LENGTH = 10
 
