@@ -128,3 +128,35 @@ def patient_scope(actor) -> Q:
 
 def patients_visible_to(actor) -> QuerySet[Patient]:
     return Patient.objects.filter(patient_scope(actor))
+
+
+def patient_changeable_scope(actor) -> Q:
+    """She may be changed by her registering facility's clinicians or wherever she has a changeable
+    open pregnancy."""
+    if not has_action(actor, Action.RECORD_CLINICAL) and not has_action(actor, Action.REGISTER_PATIENT):
+        return Q(pk__in=[])
+    changeable = Pregnancy.objects.filter(pregnancy_scope(actor, "change"), patient=OuterRef("pk"))
+    scope = Q(Exists(changeable))
+    if actor.facility_id is not None:
+        scope |= Q(registered_facility_id=actor.facility_id)
+    return scope
+
+
+def access_patient_by_id(actor, patient_id, *, perm: Perm = "view", audit: bool = True) -> Patient:
+    """The woman with external id ``patient_id`` if ``actor`` may ``perm`` her (404 / 403 as for
+    pregnancies). A merged record still resolves: it shows ``status = merged`` and ``merged_into``."""
+    patient_uuid = parse_uuid(patient_id)
+    if patient_uuid is None:
+        raise NotFound()
+    patient = (
+        Patient.objects.filter(patient_scope(actor), external_id=patient_uuid)
+        .select_related("registered_facility", "merged_into", "residence_region")
+        .first()
+    )
+    if patient is None:
+        raise NotFound()
+    if perm == "change" and not Patient.objects.filter(patient_changeable_scope(actor), pk=patient.pk).exists():
+        raise PermissionDenied()
+    if audit and perm == "view":
+        audit_record(actor=actor, action=AuditAction.READ, obj=patient, patient_ids=[patient.external_id])
+    return patient

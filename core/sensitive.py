@@ -10,6 +10,8 @@ woman. Every place that renders such a value goes through ``redact`` (Python), `
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 RESTRICTED = "restricted"  # the API value; stable, not translated
@@ -32,6 +34,7 @@ def redact(value: Any, user: Any, *, placeholder: Any = RESTRICTED) -> Any:
     return value if can_view_sensitive(user) else placeholder
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class SensitiveField(serializers.Field):
     """Wraps another serializer field; outputs ``"restricted"`` to users without ``view_sensitive``."""
 

@@ -207,7 +207,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "VisitKindEnum": "cases.choices.VisitKind",
+        "CareTaskKindEnum": "cases.choices.CareTaskKind",
+        "FacilityKindEnum": "facilities.choices.FacilityKind",
+        "PregnancyStatusEnum": "cases.choices.PregnancyStatus",
+        "CareTaskStatusEnum": "cases.choices.CareTaskStatus",
+        "PatientStatusEnum": "cases.choices.PatientStatus",
+        "InfectionStatusEnum": "cases.choices.InfectionStatus",
+        "NearMissCriterionEnum": "cases.choices.NearMissCriterion",
+        "AuditActionEnum": "audit.choices.AuditAction",
+    },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
