@@ -78,7 +78,7 @@ class PatientSerializer(serializers.ModelSerializer):
 
 
 class PatientInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100, allow_blank=False)
+    name = serializers.CharField(max_length=100, allow_blank=True)
     id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
     document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False, allow_blank=True)
     document_number = serializers.CharField(max_length=40, required=False, allow_blank=True)

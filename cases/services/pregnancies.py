@@ -267,6 +267,8 @@ def pregnancy_transition(*, actor, pregnancy: Pregnancy, to_status: str, reason:
         raise InvalidTransition(_("Record a delivery, a 42-day check or a death to reach this status."))
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("Give a reason for the status change.")]})
+    if to_status in (S.ACTIVE, S.POSTPARTUM) and pregnancy.status != S.LOST_TO_FOLLOW_UP:
+        raise InvalidTransition(_("Record a delivery or the end of the pregnancy to reach this status."))
     if pregnancy.status == S.LOST_TO_FOLLOW_UP and to_status in (S.ACTIVE, S.POSTPARTUM):
         expected = S.POSTPARTUM if pregnancy.outcome else S.ACTIVE
         if to_status != expected:

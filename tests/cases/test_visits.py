@@ -1,0 +1,76 @@
+"""Visit entry: physiological ranges, unusual values confirmed, GA at the visit, next visit date."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases.models import Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def post(api, user, pregnancy, **body):
+    return api.as_user(user).post(f"/api/v1/pregnancies/{pregnancy.external_id}/visits/", body, format="json")
+
+
+def test_visit_records_vitals_and_ga(api, midwife, pregnancy):
+    pregnancy.edd = timezone.localdate() + dt.timedelta(days=280 - (30 * 7 + 2))
+    pregnancy.save()
+    next_visit = timezone.localdate() + dt.timedelta(days=14)
+    response = post(api, midwife, pregnancy, sbp_mmhg=118, dbp_mmhg=72, pulse_bpm=88, temperature_c="36.8",
+                    weight_kg="63.5", hb_g_l=112, proteinuria="negative", fetal_heart_rate=140,
+                    next_visit_date=str(next_visit))
+    assert response.status_code == 201, response.json()
+    assert response.json()["gestational_age"] == {"weeks": 30, "days": 2}
+    pregnancy.refresh_from_db()
+    assert pregnancy.next_visit_date == next_visit
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("sbp_mmhg", 400), ("dbp_mmhg", -5), ("pulse_bpm", 0), ("temperature_c", "50"), ("spo2_pct", 101),
+     ("hb_g_l", 3), ("weight_kg", "900"), ("platelets_10e9_l", 0)],
+)
+def test_impossible_values_are_refused(api, midwife, pregnancy, field, value):
+    response = post(api, midwife, pregnancy, **{field: value})
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert not Visit.objects.exists()
+
+
+def test_unusual_values_need_confirmation(api, midwife, pregnancy):
+    response = post(api, midwife, pregnancy, sbp_mmhg=200, dbp_mmhg=120)
+    assert response.status_code == 400
+    assert response.json()["errors"]["confirm_unusual"] == ["sbp_mmhg"]
+    assert not Visit.objects.exists()
+    response = post(api, midwife, pregnancy, sbp_mmhg=200, dbp_mmhg=120, confirm_unusual=["sbp_mmhg"])
+    assert response.status_code == 201
+    assert response.json()["unusual_confirmed"] == ["sbp_mmhg"]
+
+
+def test_diastolic_must_be_below_systolic(api, midwife, pregnancy):
+    response = post(api, midwife, pregnancy, sbp_mmhg=100, dbp_mmhg=110)
+    assert response.status_code == 400 and "dbp_mmhg" in response.json()["errors"]
+
+
+def test_future_visit_and_next_visit_in_the_past_are_refused(api, midwife, pregnancy):
+    future = (timezone.now() + dt.timedelta(days=1)).isoformat()
+    assert "visited_at" in post(api, midwife, pregnancy, visited_at=future).json()["errors"]
+    past = str(timezone.localdate() - dt.timedelta(days=1))
+    assert "next_visit_date" in post(api, midwife, pregnancy, next_visit_date=past).json()["errors"]
+
+
+def test_html_is_stored_as_text_and_control_characters_are_dropped(api, midwife, pregnancy):
+    response = post(api, midwife, pregnancy, notes="<script>alert(1)</script>\x07 ok")
+    assert response.status_code == 201
+    assert Visit.objects.get().notes == "<script>alert(1)</script> ok"
+
+
+def test_null_character_is_refused(api, midwife, pregnancy):
+    response = post(api, midwife, pregnancy, notes="a\x00b")
+    assert response.status_code == 400 and "notes" in response.json()["errors"]
+
+
+def test_outsider_cannot_record(api, outsider, pregnancy):
+    assert post(api, outsider, pregnancy, sbp_mmhg=110).status_code == 404
