@@ -26,6 +26,30 @@ API = [
     ("pregnancy detail", "get", "/api/v1/pregnancies/{pregnancy}/", None,
      {"anonymous": 401, "same": 200, "other": 404, "supervisor": 200, "other_supervisor": 404, "auditor": 404,
       "admin": 404, "break_glass": 200}),
+    ("patient list", "get", "/api/v1/patients/", None, dict.fromkeys(PERSONAS[1:], 200) | {"anonymous": 401}),
+    ("patient detail", "get", "/api/v1/patients/{patient}/", None,
+     {"anonymous": 401, "same": 200, "other": 404, "supervisor": 200, "other_supervisor": 404, "auditor": 404,
+      "admin": 404, "break_glass": 200}),
+    ("reveal identifiers", "post", "/api/v1/patients/{patient}/reveal-id/", {},
+     {"anonymous": 401, "same": 200, "other": 404, "supervisor": 403, "other_supervisor": 404, "auditor": 404,
+      "admin": 404, "break_glass": 200}),
+    ("change a woman", "patch", "/api/v1/patients/{patient}/", {"address": "幸福路 1 号"},
+     {"anonymous": 401, "same": 200, "other": 404, "supervisor": 403, "other_supervisor": 404, "auditor": 404,
+      "admin": 404, "break_glass": 403}),
+    ("visit list", "get", "/api/v1/pregnancies/{pregnancy}/visits/", None,
+     {"anonymous": 401, "same": 200, "other": 404, "supervisor": 200, "other_supervisor": 404, "auditor": 404,
+      "admin": 404, "break_glass": 200}),
+    ("record a visit", "post", "/api/v1/pregnancies/{pregnancy}/visits/", {"sbp_mmhg": 112, "dbp_mmhg": 70},
+     {"anonymous": 401, "same": 201, "other": 404, "supervisor": 403, "other_supervisor": 404, "auditor": 404,
+      "admin": 404, "break_glass": 403}),
+    ("change care arrangements", "patch", "/api/v1/pregnancies/{pregnancy}/", {"fetuses": 2},
+     {"anonymous": 401, "same": 200, "other": 404, "supervisor": 403, "other_supervisor": 404, "auditor": 404,
+      "admin": 404, "break_glass": 403}),
+    ("emergency registration", "post", "/api/v1/emergency-registrations/",
+     {"estimated_age_years": 30, "estimated_ga_weeks": 36},
+     {"anonymous": 401, "same": 201, "other": 201, "supervisor": 403, "other_supervisor": 403, "auditor": 403,
+      "admin": 403, "break_glass": 201}),
+    ("care tasks", "get", "/api/v1/care-tasks/", None, dict.fromkeys(PERSONAS[1:], 200) | {"anonymous": 401}),
     ("audit events", "get", "/api/v1/audit-events/", None,
      dict.fromkeys(PERSONAS[1:], 403) | {"anonymous": 401, "auditor": 200}),
     ("emergency accesses", "get", "/api/v1/break-glass/", None,
@@ -72,7 +96,8 @@ def _user_for(persona, cast, pregnancy):
 def test_api_access(row, persona, cast, pregnancy, home_facility, api):
     name, method, template, body, expected = row
     user = _user_for(persona, cast, pregnancy)
-    url = template.format(pregnancy=pregnancy.external_id, facility=home_facility.external_id)
+    url = template.format(pregnancy=pregnancy.external_id, facility=home_facility.external_id,
+                          patient=pregnancy.patient.external_id)
     response = getattr(api.as_user(user), method)(url, body, format="json")
     assert response.status_code == expected[persona], response.content[:300]
     if response.status_code >= 400:
