@@ -11,9 +11,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _manage(*args, **env):
+    # `make test` and tests/e2e/conftest.py set DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests; a
+    # deployment never has it, and `check --deploy` rightly reports it (async.E001).
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env=os.environ | env,
+        env=base | env,
     )
 
 
