@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
+from django.utils import translation
+
 from core import request_context
 
 from .choices import AuditAction
@@ -23,7 +26,10 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
         return str(object_type), str(object_id), ""
     meta = obj._meta
     object_id = getattr(obj, "external_id", None) or obj.pk
-    return f"{meta.app_label}.{meta.model_name}", str(object_id), str(obj)[:200]
+    # One language for every row, whatever the actor's language was at the time.
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(obj)[:200]
+    return f"{meta.app_label}.{meta.model_name}", str(object_id), text
 
 
 def audit_event_build(

@@ -137,6 +137,8 @@ class NearMissCriterion(models.TextChoices):
     STROKE = "stroke", _("Stroke")
     UNCONTROLLABLE_FITS = "uncontrollable_fits", _("Uncontrollable fits / total paralysis")
     JAUNDICE_PRE_ECLAMPSIA = "jaundice_pre_eclampsia", _("Jaundice with pre-eclampsia")
+    # "% f" in this label is not a placeholder (the label is never %-formatted):
+    # xgettext:no-python-format
     HYPOXIA = "hypoxia", _("SpO2 < 90 % for ≥ 60 minutes")
     PF_RATIO = "pf_ratio", _("PaO2/FiO2 < 200 mmHg")
     CREATININE = "creatinine", _("Creatinine ≥ 300 µmol/L")

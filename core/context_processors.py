@@ -4,13 +4,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Role
 from accounts.permissions import Action, has_action
 
 
 def shell(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "role_choices": Role.choices}
     items = [
         (reverse("core:home"), _("Home"), "home"),
         (reverse("facilities:directory"), _("Facilities"), "facilities"),
@@ -20,4 +21,8 @@ def shell(request: HttpRequest) -> dict:
         items.append((reverse("audit:search"), _("Audit trail"), "audit"))
     if has_action(user, Action.REVIEW_BREAK_GLASS):
         items.append((reverse("cases:break_glass_reviews"), _("Emergency accesses"), "break_glass"))
-    return {"nav_items": [{"url": u, "label": label, "key": key} for u, label, key in items]}
+    # role_choices: templates show role labels by looping over it (``{% if code in user.roles %}``).
+    return {
+        "nav_items": [{"url": u, "label": label, "key": key} for u, label, key in items],
+        "role_choices": Role.choices,
+    }

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import OnCallShift, User
 
+from .choices import Capability
 from .filtersets import FacilityFilterSet
 from .selectors import facility_list
 
@@ -17,7 +18,10 @@ from .selectors import facility_list
 def facility_directory(request: HttpRequest) -> HttpResponse:
     filterset = FacilityFilterSet(request.GET or None, queryset=facility_list(actor=request.user))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "facilities/facility_list.html", {"filter": filterset, "page": page})
+    return render(
+        request, "facilities/facility_list.html",
+        {"filter": filterset, "page": page, "capability_choices": Capability.choices},
+    )
 
 
 @login_required
@@ -31,7 +35,8 @@ def facility_detail(request: HttpRequest, facility_id) -> HttpResponse:
     )
     return render(
         request, "facilities/facility_detail.html",
-        {"facility": facility, "departments": departments, "on_call": on_call},
+        {"facility": facility, "departments": departments, "on_call": on_call,
+         "capability_choices": Capability.choices},
     )
 
 

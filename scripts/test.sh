@@ -38,6 +38,12 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null
 fi
 
+# --- CJK fonts, so screenshots taken by the browser tests show Chinese rather than boxes ------------------
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ] && [ "$(id -u)" = 0 ]; then
+  log "installing fonts-noto-cjk (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null || log "fonts-noto-cjk not installed"
+fi
+
 # --- environment ----------------------------------------------------------------------------------------
 export DJANGO_SETTINGS_MODULE=maternal_safety.settings.test
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/maternal_safety_ci}
