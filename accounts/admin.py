@@ -15,8 +15,20 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         (
             _("Staff profile"),
-            {"fields": ["display_name", "facility", "department", "region", "roles", "specialty", "title",
-                        "is_department_head", "is_medical_director", "phone"]},
+            {
+                "fields": [
+                    "display_name",
+                    "facility",
+                    "department",
+                    "region",
+                    "roles",
+                    "specialty",
+                    "title",
+                    "is_department_head",
+                    "is_medical_director",
+                    "phone",
+                ]
+            },
         ),
     )
 

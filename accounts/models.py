@@ -24,20 +24,35 @@ class User(AbstractUser):
     external_id = models.UUIDField(_("external id"), default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(_("full name"), max_length=100, blank=True)
     facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("facility"), null=True, blank=True, on_delete=models.PROTECT,
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
     department = models.ForeignKey(
-        "facilities.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.SET_NULL,
+        "facilities.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="staff",
     )
     region = models.ForeignKey(
-        "facilities.Region", verbose_name=_("supervised region"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "facilities.Region",
+        verbose_name=_("supervised region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("For regional roles: the region whose records the user supervises."),
     )
     roles = ArrayField(
-        models.CharField(max_length=32, choices=Role.choices), verbose_name=_("roles"), default=list, blank=True
+        models.CharField(max_length=32, choices=Role.choices),
+        verbose_name=_("roles"),
+        default=list,
+        blank=True,
     )
     specialty = models.CharField(_("specialty"), max_length=40, choices=Specialty.choices, blank=True)
     title = models.CharField(_("title"), max_length=20, choices=Title.choices, blank=True)
@@ -80,13 +95,22 @@ class OnCallShift(BaseModel):
     """Who is on call for a facility's department between two moments. Escalations look here first."""
 
     facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("facility"), on_delete=models.CASCADE, related_name="on_call_shifts"
-    )
-    department = models.ForeignKey(
-        "facilities.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.CASCADE,
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.CASCADE,
         related_name="on_call_shifts",
     )
-    user = models.ForeignKey(User, verbose_name=_("on call"), on_delete=models.CASCADE, related_name="on_call_shifts")
+    department = models.ForeignKey(
+        "facilities.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="on_call_shifts",
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("on call"), on_delete=models.CASCADE, related_name="on_call_shifts"
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("to"))
     is_lead = models.BooleanField(_("on-call lead"), default=False)
@@ -102,7 +126,9 @@ class OnCallShift(BaseModel):
             models.Index(fields=["facility", "starts_at", "ends_at"], name="oncall_facility_time"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="oncall_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="oncall_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,7 +142,9 @@ class ApiToken(models.Model):
     """
 
     digest = models.CharField(_("digest"), max_length=64, primary_key=True)
-    user = models.OneToOneField(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_token")
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_token"
+    )
     created_at = models.DateTimeField(_("created at"))
     expires_at = models.DateTimeField(_("expires at"))
 

@@ -35,7 +35,9 @@ class Action(models.TextChoices):
 _CLINICIANS = {Role.OBSTETRICIAN, Role.MIDWIFE}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    Action.VIEW_CASE: frozenset({*_CLINICIANS, Role.MDT_COORDINATOR, Role.SPECIALIST, Role.REGIONAL_SUPERVISOR}),
+    Action.VIEW_CASE: frozenset(
+        {*_CLINICIANS, Role.MDT_COORDINATOR, Role.SPECIALIST, Role.REGIONAL_SUPERVISOR}
+    ),
     Action.REGISTER_PATIENT: frozenset(_CLINICIANS),
     Action.RECORD_CLINICAL: frozenset({*_CLINICIANS, Role.SPECIALIST}),
     Action.CONFIRM_GRADE: frozenset({Role.OBSTETRICIAN}),

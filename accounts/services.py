@@ -22,7 +22,9 @@ def api_token_issue(*, actor: User) -> tuple[str, ApiToken]:
     now = timezone.now()
     ApiToken.objects.filter(user=actor).delete()
     token = ApiToken.objects.create(
-        digest=token_digest(raw), user=actor, created_at=now,
+        digest=token_digest(raw),
+        user=actor,
+        created_at=now,
         expires_at=now + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
     )
     audit_record(actor=actor, action=AuditAction.TOKEN_ISSUED)

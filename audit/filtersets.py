@@ -15,19 +15,31 @@ class AuditEventFilterSet(django_filters.FilterSet):
     object_id = django_filters.CharFilter(label=_("Object id"))
     patient = django_filters.UUIDFilter(method="filter_patient", label=_("Woman (id)"))
     occurred_after = django_filters.DateTimeFilter(
-        field_name="occurred_at", lookup_expr="gte", label=_("From"),
+        field_name="occurred_at",
+        lookup_expr="gte",
+        label=_("From"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     occurred_before = django_filters.DateTimeFilter(
-        field_name="occurred_at", lookup_expr="lt", label=_("To"),
+        field_name="occurred_at",
+        lookup_expr="lt",
+        label=_("To"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     needs_review = django_filters.BooleanFilter(label=_("Flagged for review"))
 
     class Meta:
         model = AuditEvent
-        fields = ["user", "action", "object_type", "object_id", "patient", "occurred_after", "occurred_before",
-                  "needs_review"]
+        fields = [
+            "user",
+            "action",
+            "object_type",
+            "object_id",
+            "patient",
+            "occurred_after",
+            "occurred_before",
+            "needs_review",
+        ]
 
     def filter_patient(self, queryset, name, value):
         return queryset.filter(patient_ids__contains=[value])

@@ -20,13 +20,23 @@ class AuditEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(_("when"), db_default=models.functions.Now(), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)
-    actor_roles = ArrayField(models.CharField(max_length=32), verbose_name=_("roles"), default=list, blank=True)
+    actor_roles = ArrayField(
+        models.CharField(max_length=32), verbose_name=_("roles"), default=list, blank=True
+    )
     actor_facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("facility"), null=True, blank=True, on_delete=models.PROTECT,
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
@@ -51,7 +61,9 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_time"),
-            models.Index(fields=["needs_review"], name="audit_needs_review", condition=models.Q(needs_review=True)),
+            models.Index(
+                fields=["needs_review"], name="audit_needs_review", condition=models.Q(needs_review=True)
+            ),
         ]
         default_permissions = ("view",)
 

@@ -21,7 +21,13 @@ from audit.services import audit_record
 from core.errors import NotFound, PermissionDenied
 from core.ids import parse_uuid
 
-from .models import BreakGlassAccess, Patient, Pregnancy, PregnancyGroupObjectPermission, PregnancyUserObjectPermission
+from .models import (
+    BreakGlassAccess,
+    Patient,
+    Pregnancy,
+    PregnancyGroupObjectPermission,
+    PregnancyUserObjectPermission,
+)
 
 Perm = Literal["view", "change"]
 
@@ -38,7 +44,9 @@ def _granted(actor, codename: str) -> Q:
 
 
 def _break_glass(actor) -> Q:
-    active = BreakGlassAccess.objects.filter(pregnancy=OuterRef("pk"), user=actor, expires_at__gt=timezone.now())
+    active = BreakGlassAccess.objects.filter(
+        pregnancy=OuterRef("pk"), user=actor, expires_at__gt=timezone.now()
+    )
     return Q(Exists(active))
 
 
@@ -155,7 +163,10 @@ def access_patient_by_id(actor, patient_id, *, perm: Perm = "view", audit: bool 
     )
     if patient is None:
         raise NotFound()
-    if perm == "change" and not Patient.objects.filter(patient_changeable_scope(actor), pk=patient.pk).exists():
+    if (
+        perm == "change"
+        and not Patient.objects.filter(patient_changeable_scope(actor), pk=patient.pk).exists()
+    ):
         raise PermissionDenied()
     if audit and perm == "view":
         audit_record(actor=actor, action=AuditAction.READ, obj=patient, patient_ids=[patient.external_id])

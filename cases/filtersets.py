@@ -12,20 +12,36 @@ class PregnancyFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=PregnancyStatus.choices, label=_("Status"))
     risk_color = django_filters.MultipleChoiceFilter(choices=RiskColor.choices, label=_("Risk colour"))
     purple = django_filters.BooleanFilter(label=_("Purple (infectious disease)"))
-    managing_facility = django_filters.UUIDFilter(field_name="managing_facility__external_id",
-                                                  label=_("Managing facility"))
-    ga_min = django_filters.NumberFilter(method="filter_ga", label=_("GA from (weeks)"), min_value=0, max_value=45)
-    ga_max = django_filters.NumberFilter(method="filter_ga", label=_("GA to (weeks)"), min_value=0, max_value=45)
+    managing_facility = django_filters.UUIDFilter(
+        field_name="managing_facility__external_id", label=_("Managing facility")
+    )
+    ga_min = django_filters.NumberFilter(
+        method="filter_ga", label=_("GA from (weeks)"), min_value=0, max_value=45
+    )
+    ga_max = django_filters.NumberFilter(
+        method="filter_ga", label=_("GA to (weeks)"), min_value=0, max_value=45
+    )
     edd_after = django_filters.DateFilter(field_name="edd", lookup_expr="gte", label=_("EDD from"))
     edd_before = django_filters.DateFilter(field_name="edd", lookup_expr="lte", label=_("EDD to"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Visit overdue"))
-    q = django_filters.CharFilter(method="filter_q", label=_("Name, ID number, phone or record number"),
-                                  max_length=100)
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Name, ID number, phone or record number"), max_length=100
+    )
 
     class Meta:
         model = Pregnancy
-        fields = ["status", "risk_color", "purple", "managing_facility", "ga_min", "ga_max", "edd_after",
-                  "edd_before", "overdue", "q"]
+        fields = [
+            "status",
+            "risk_color",
+            "purple",
+            "managing_facility",
+            "ga_min",
+            "ga_max",
+            "edd_after",
+            "edd_before",
+            "overdue",
+            "q",
+        ]
 
     def filter_ga(self, queryset, name, value):
         # Both bounds are applied together once (whichever of the two filters runs first).
@@ -34,8 +50,9 @@ class PregnancyFilterSet(django_filters.FilterSet):
         self._ga_done = True
         low = self.form.cleaned_data.get("ga_min")
         high = self.form.cleaned_data.get("ga_max")
-        return queryset.filter(ga_bounds_to_edd(int(low) if low is not None else None,
-                                                int(high) if high is not None else None))
+        return queryset.filter(
+            ga_bounds_to_edd(int(low) if low is not None else None, int(high) if high is not None else None)
+        )
 
     def filter_overdue(self, queryset, name, value):
         from django.utils import timezone

@@ -44,7 +44,9 @@ def parse_resident_id(raw: str) -> ResidentId:
         first17 = value[:6] + "19" + value[6:]
         value = first17 + check_character(first17)
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise InvalidIdNumber(_("A resident ID number has 18 characters (17 digits and a digit or X), or 15 digits."))
+        raise InvalidIdNumber(
+            _("A resident ID number has 18 characters (17 digits and a digit or X), or 15 digits.")
+        )
     if check_character(value[:17]) != value[17]:
         raise InvalidIdNumber(_("The check character does not match: please re-read the ID number."))
     try:
@@ -53,7 +55,9 @@ def parse_resident_id(raw: str) -> ResidentId:
         raise InvalidIdNumber(_("The birth date inside the ID number is not a real date.")) from exc
     if birth > dt.date.today():
         raise InvalidIdNumber(_("The birth date inside the ID number is in the future."))
-    return ResidentId(number=value, birth_date=birth, is_female=int(value[16]) % 2 == 0, region_code=value[:6])
+    return ResidentId(
+        number=value, birth_date=birth, is_female=int(value[16]) % 2 == 0, region_code=value[:6]
+    )
 
 
 def mask_id_number(number: str) -> str:
@@ -79,8 +83,8 @@ def normalise_phone(raw: str) -> str:
         return ""
     digits = re.sub(r"-", "", value)
     for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and MOBILE_RE.fullmatch(digits[len(prefix):]):
-            digits = digits[len(prefix):]
+        if digits.startswith(prefix) and MOBILE_RE.fullmatch(digits[len(prefix) :]):
+            digits = digits[len(prefix) :]
             break
     if MOBILE_RE.fullmatch(digits):
         return "+86" + digits

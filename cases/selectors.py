@@ -32,7 +32,9 @@ def worklist(*, actor) -> QuerySet[Pregnancy]:
         .select_related(*LIST_RELATED)
         .order_by(
             Q(next_visit_date__lt=today).desc(nulls_last=True),
-            "next_visit_date", "-created_at", "-id",
+            "next_visit_date",
+            "-created_at",
+            "-id",
         )
     )
 
@@ -97,8 +99,9 @@ def care_task_list(*, actor) -> QuerySet[CareTask]:
     if actor.facility_id is None:
         return CareTask.objects.none()
     return (
-        CareTask.objects.filter(facility_id=actor.facility_id, status="open",
-                                pregnancy__in=pregnancies_visible_to(actor))
+        CareTask.objects.filter(
+            facility_id=actor.facility_id, status="open", pregnancy__in=pregnancies_visible_to(actor)
+        )
         .select_related("pregnancy__patient")
         .order_by("due_at", "id")
     )
@@ -113,7 +116,9 @@ def case_timeline(pregnancy: Pregnancy) -> list[dict]:
         items.append({"kind": "visit", "at": visit.visited_at, "object": visit})
     for dating in pregnancy.datings.select_related("recorded_by").all():
         items.append({"kind": "dating", "at": dating.created_at, "object": dating})
-    deliveries = list(Delivery.objects.filter(pregnancy=pregnancy).select_related("facility").prefetch_related("newborns"))
+    deliveries = list(
+        Delivery.objects.filter(pregnancy=pregnancy).select_related("facility").prefetch_related("newborns")
+    )
     for delivery in deliveries:
         items.append({"kind": "delivery", "at": delivery.delivered_at, "object": delivery})
     for event in NearMissEvent.objects.filter(pregnancy=pregnancy):

@@ -17,7 +17,9 @@ class RequestContext:
     channel: str = "system"  # "web", "api", "system"
 
 
-_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("request_context", default=None)
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "request_context", default=None
+)
 
 
 def current() -> RequestContext:

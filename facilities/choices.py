@@ -29,7 +29,12 @@ class CriticalCareLevel(models.TextChoices):
     PROVINCE = "province", _("Provincial critical maternal care centre")
 
 
-CRITICAL_CARE_RANK = {None: 0, CriticalCareLevel.COUNTY: 1, CriticalCareLevel.CITY: 2, CriticalCareLevel.PROVINCE: 3}
+CRITICAL_CARE_RANK = {
+    None: 0,
+    CriticalCareLevel.COUNTY: 1,
+    CriticalCareLevel.CITY: 2,
+    CriticalCareLevel.PROVINCE: 3,
+}
 
 
 class FacilityKind(models.TextChoices):

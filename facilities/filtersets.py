@@ -11,8 +11,11 @@ from .models import Facility
 class FacilityFilterSet(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
     critical_care_level = django_filters.ChoiceFilter(
-        choices=CriticalCareLevel.choices, label=_("Critical care level"), method="filter_critical_care_level",
-        null_value="null", null_label=_("Not a centre"),
+        choices=CriticalCareLevel.choices,
+        label=_("Critical care level"),
+        method="filter_critical_care_level",
+        null_value="null",
+        null_label=_("Not a centre"),
     )
     region = django_filters.CharFilter(label=_("Region (GB/T 2260 code)"), method="filter_region")
     capability = django_filters.MultipleChoiceFilter(
@@ -45,4 +48,6 @@ class FacilityFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name_zh__icontains=value) | Q(name_en__icontains=value) | Q(code__iexact=value))
+        return queryset.filter(
+            Q(name_zh__icontains=value) | Q(name_en__icontains=value) | Q(code__iexact=value)
+        )

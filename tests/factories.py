@@ -45,9 +45,16 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     class Params:
         township = factory.Trait(tier=Tier.PRIMARY, kind=FacilityKind.TOWNSHIP_HEALTH_CENTRE, capabilities=[])
         city_centre = factory.Trait(
-            tier=Tier.TERTIARY, critical_care_level=CriticalCareLevel.CITY, kind=FacilityKind.MCH_HOSPITAL,
-            capabilities=[Capability.OBSTETRIC_ICU, Capability.NICU, Capability.BLOOD_BANK,
-                          Capability.OBSTETRIC_EMERGENCY_24H, Capability.DELIVERY],
+            tier=Tier.TERTIARY,
+            critical_care_level=CriticalCareLevel.CITY,
+            kind=FacilityKind.MCH_HOSPITAL,
+            capabilities=[
+                Capability.OBSTETRIC_ICU,
+                Capability.NICU,
+                Capability.BLOOD_BANK,
+                Capability.OBSTETRIC_EMERGENCY_24H,
+                Capability.DELIVERY,
+            ],
         )
 
 
@@ -105,7 +112,9 @@ class PregnancyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Pregnancy
 
-    patient = factory.SubFactory(PatientFactory, registered_facility=factory.SelfAttribute("..managing_facility"))
+    patient = factory.SubFactory(
+        PatientFactory, registered_facility=factory.SelfAttribute("..managing_facility")
+    )
     managing_facility = factory.SubFactory(FacilityFactory)
     booking_facility = factory.SelfAttribute("managing_facility")
     edd = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=140))

@@ -15,14 +15,21 @@ def _manage(*args, **env):
     # deployment never has it, and `check --deploy` rightly reports it (async.E001).
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=base | env,
     )
 
 
 def test_check_deploy_is_clean_under_production_settings():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_SETTINGS_MODULE="maternal_safety.settings.production",
         SECRET_KEY="x" * 20 + "a-long-random-production-secret-for-the-check-only-7f3e9",
         ALLOWED_HOSTS="maternal.example.org",
@@ -34,7 +41,11 @@ def test_check_deploy_is_clean_under_production_settings():
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env=env | {"DJANGO_SETTINGS_MODULE": "maternal_safety.settings.production", "ALLOWED_HOSTS": "x.org"},
     )
     assert result.returncode != 0
@@ -54,7 +65,11 @@ def test_openapi_schema_generates_without_warnings(tmp_path):
 
 def test_published_schema_file_is_current(tmp_path):
     """docs/openapi.yaml is what partner systems read; regenerate it with `make schema`."""
-    result = _manage("spectacular", "--file", str(tmp_path / "s.yml"),
-                     DJANGO_SETTINGS_MODULE="maternal_safety.settings.test")
+    result = _manage(
+        "spectacular",
+        "--file",
+        str(tmp_path / "s.yml"),
+        DJANGO_SETTINGS_MODULE="maternal_safety.settings.test",
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "s.yml").read_text() == (ROOT / "docs" / "openapi.yaml").read_text()

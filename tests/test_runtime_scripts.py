@@ -57,14 +57,19 @@ def test_compose_has_every_service_from_one_image():
 def test_run_prints_one_demo_login_per_role(tmp_path):
     run = _load_run_module()
     summary = tmp_path / "summary.json"
-    summary.write_text(json.dumps({
-        "facilities": [{"id": "f1", "name": "甲县人民医院"}],
-        "users": [
-            {"username": "ob.a", "role": "obstetrician", "facility": "f1", "region": "450102"},
-            {"username": "ob.b", "role": "obstetrician", "facility": "f1", "region": "450102"},
-            {"username": "sup", "role": "regional_supervisor", "facility": None, "region": "450100"},
-        ],
-    }), encoding="utf-8")
+    summary.write_text(
+        json.dumps(
+            {
+                "facilities": [{"id": "f1", "name": "甲县人民医院"}],
+                "users": [
+                    {"username": "ob.a", "role": "obstetrician", "facility": "f1", "region": "450102"},
+                    {"username": "ob.b", "role": "obstetrician", "facility": "f1", "region": "450102"},
+                    {"username": "sup", "role": "regional_supervisor", "facility": None, "region": "450100"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert run.demo_logins(summary) == [
         ("obstetrician", "ob.a  (甲县人民医院)"),
         ("regional_supervisor", "sup  (region 450100)"),

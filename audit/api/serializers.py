@@ -10,7 +10,21 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "occurred_at", "user", "actor_roles", "facility", "action", "object_type", "object_id",
-            "object_repr", "patient_ids", "reason", "changes", "ip_address", "channel", "request_id", "needs_review",
+            "id",
+            "occurred_at",
+            "user",
+            "actor_roles",
+            "facility",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "patient_ids",
+            "reason",
+            "changes",
+            "ip_address",
+            "channel",
+            "request_id",
+            "needs_review",
         ]
         read_only_fields = fields

@@ -3,17 +3,17 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.permissions import Action
-from core.api.permissions import HasAction
-
 from audit.filtersets import AuditEventFilterSet
 from audit.selectors import audit_event_list
+from core.api.permissions import HasAction
 
 from .serializers import AuditEventSerializer
 
 
 @extend_schema_view(list=extend_schema(summary="Search the audit trail (auditors, system administrators)"))
 class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Audit events are numbered, not UUID-identified: they are not patient data and never leave the audit view."""
+    """Audit events are numbered, not UUID-identified: they are not patient data and never leave the
+    audit view."""
 
     serializer_class = AuditEventSerializer
     permission_classes = [IsAuthenticated, HasAction(Action.VIEW_AUDIT)]

@@ -39,6 +39,7 @@ def _uuid(obj, attr):
 
 # --- patients ---------------------------------------------------------------------------------
 
+
 class PatientSerializer(serializers.ModelSerializer):
     """A woman. Identifiers are masked (first 6 + last 4); ``POST .../reveal-id/`` shows them, audited."""
 
@@ -54,10 +55,25 @@ class PatientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Patient
         fields = [
-            "id", "record_number", "name", "id_number", "document_type", "document_number", "birth_date",
-            "birth_date_estimated", "phone", "residence_region", "address", "emergency_contact_name",
-            "emergency_contact_phone", "is_unidentified", "registered_facility", "status", "merged_into",
-            "warnings", "created_at",
+            "id",
+            "record_number",
+            "name",
+            "id_number",
+            "document_type",
+            "document_number",
+            "birth_date",
+            "birth_date_estimated",
+            "phone",
+            "residence_region",
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "is_unidentified",
+            "registered_facility",
+            "status",
+            "merged_into",
+            "warnings",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -84,8 +100,9 @@ class PatientInputSerializer(serializers.Serializer):
     document_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     birth_date = serializers.DateField(required=False, allow_null=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    residence_region = serializers.RegexField(r"^\d{6}$", required=False, allow_blank=True,
-                                              help_text="GB/T 2260 code")
+    residence_region = serializers.RegexField(
+        r"^\d{6}$", required=False, allow_blank=True, help_text="GB/T 2260 code"
+    )
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
     emergency_contact_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     emergency_contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
@@ -128,6 +145,7 @@ class ConsentInputSerializer(serializers.Serializer):
 
 # --- pregnancies ---------------------------------------------------------------------------------
 
+
 class PregnancySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     patient = serializers.UUIDField(source="patient.external_id", read_only=True)
@@ -148,12 +166,40 @@ class PregnancySerializer(serializers.ModelSerializer):
     class Meta:
         model = Pregnancy
         fields = [
-            "id", "patient", "patient_name", "record_number", "status", "outcome", "managing_facility",
-            "managing_facility_name", "booking_facility", "follow_up_facility", "responsible_clinician",
-            "booked_on", "lmp", "cycle_length", "dating_method", "edd", "gestational_age", "postpartum_days",
-            "gravida", "para", "fetuses", "risk_color", "purple", "next_visit_date", "hiv_status",
-            "syphilis_status", "hbv_status", "is_emergency_registration", "arrived_at", "chief_complaint",
-            "ended_on", "closed_on", "merged_into", "created_at",
+            "id",
+            "patient",
+            "patient_name",
+            "record_number",
+            "status",
+            "outcome",
+            "managing_facility",
+            "managing_facility_name",
+            "booking_facility",
+            "follow_up_facility",
+            "responsible_clinician",
+            "booked_on",
+            "lmp",
+            "cycle_length",
+            "dating_method",
+            "edd",
+            "gestational_age",
+            "postpartum_days",
+            "gravida",
+            "para",
+            "fetuses",
+            "risk_color",
+            "purple",
+            "next_visit_date",
+            "hiv_status",
+            "syphilis_status",
+            "hbv_status",
+            "is_emergency_registration",
+            "arrived_at",
+            "chief_complaint",
+            "ended_on",
+            "closed_on",
+            "merged_into",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -184,9 +230,21 @@ class PregnancyListSerializer(PregnancySerializer):
 
     class Meta(PregnancySerializer.Meta):
         fields = [
-            "id", "patient", "patient_name", "record_number", "status", "managing_facility",
-            "managing_facility_name", "edd", "gestational_age", "postpartum_days", "risk_color", "purple",
-            "next_visit_date", "is_emergency_registration", "created_at",
+            "id",
+            "patient",
+            "patient_name",
+            "record_number",
+            "status",
+            "managing_facility",
+            "managing_facility_name",
+            "edd",
+            "gestational_age",
+            "postpartum_days",
+            "risk_color",
+            "purple",
+            "next_visit_date",
+            "is_emergency_registration",
+            "created_at",
         ]
         read_only_fields = fields
 
@@ -202,7 +260,9 @@ class PregnancyCreateSerializer(serializers.Serializer):
     booked_on = serializers.DateField(required=False, allow_null=True)
     follow_up_facility = serializers.UUIDField(required=False, allow_null=True)
     hiv_status = serializers.ChoiceField(choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN)
-    syphilis_status = serializers.ChoiceField(choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN)
+    syphilis_status = serializers.ChoiceField(
+        choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN
+    )
     hbv_status = serializers.ChoiceField(choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN)
 
 
@@ -230,8 +290,9 @@ class DatingSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=[c for c in DatingMethod.choices if c[0] != "estimate"])
     scan_date = serializers.DateField(required=False, allow_null=True)
     ga_days_at_scan = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=400)
-    crl_mm = serializers.DecimalField(required=False, allow_null=True, max_digits=4, decimal_places=1,
-                                      min_value=0)
+    crl_mm = serializers.DecimalField(
+        required=False, allow_null=True, max_digits=4, decimal_places=1, min_value=0
+    )
     lmp = serializers.DateField(required=False, allow_null=True)
     cycle_length = serializers.IntegerField(required=False, allow_null=True, min_value=15, max_value=90)
     transfer_date = serializers.DateField(required=False, allow_null=True)
@@ -257,9 +318,22 @@ class InfectionStatusSerializer(serializers.Serializer):
 # --- visits and outcomes ----------------------------------------------------------------------------
 
 MEASUREMENT_FIELDS = [
-    "sbp_mmhg", "dbp_mmhg", "pulse_bpm", "temperature_c", "respiratory_rate", "spo2_pct", "consciousness",
-    "weight_kg", "height_cm", "hb_g_l", "platelets_10e9_l", "proteinuria", "glucose_mmol_l", "fundal_height_cm",
-    "fetal_heart_rate", "presentation",
+    "sbp_mmhg",
+    "dbp_mmhg",
+    "pulse_bpm",
+    "temperature_c",
+    "respiratory_rate",
+    "spo2_pct",
+    "consciousness",
+    "weight_kg",
+    "height_cm",
+    "hb_g_l",
+    "platelets_10e9_l",
+    "proteinuria",
+    "glucose_mmol_l",
+    "fundal_height_cm",
+    "fetal_heart_rate",
+    "presentation",
 ]
 
 
@@ -271,8 +345,18 @@ class VisitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ["id", "kind", "visited_at", "facility", "clinician", "gestational_age", *MEASUREMENT_FIELDS,
-                  "notes", "next_visit_date", "unusual_confirmed"]
+        fields = [
+            "id",
+            "kind",
+            "visited_at",
+            "facility",
+            "clinician",
+            "gestational_age",
+            *MEASUREMENT_FIELDS,
+            "notes",
+            "next_visit_date",
+            "unusual_confirmed",
+        ]
         read_only_fields = fields
 
     def get_facility(self, obj) -> str:
@@ -310,8 +394,9 @@ class VisitInputSerializer(serializers.Serializer):
     presentation = serializers.ChoiceField(choices=Presentation.choices, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
     next_visit_date = serializers.DateField(required=False, allow_null=True)
-    confirm_unusual = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list,
-                                           max_length=20)
+    confirm_unusual = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, default=list, max_length=20
+    )
 
     def measurements(self) -> dict:
         return {k: v for k, v in self.validated_data.items() if k in MEASUREMENT_FIELDS}
@@ -328,14 +413,25 @@ class NewbornInputSerializer(serializers.Serializer):
 class DeliveryInputSerializer(serializers.Serializer):
     delivered_at = serializers.DateTimeField()
     mode = serializers.ChoiceField(choices=DeliveryMode.choices)
-    facility = serializers.UUIDField(required=False, allow_null=True,
-                                     help_text="Where she delivered; default the caller's facility; null outside one.")
+    facility = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Where she delivered; default the caller's facility; null outside one.",
+    )
     born_outside_facility = serializers.BooleanField(required=False, default=False)
     blood_loss_ml = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=100000)
-    complications = serializers.ListField(child=serializers.ChoiceField(choices=DeliveryComplication.choices),
-                                          required=False, default=list, max_length=20)
-    near_miss_criteria = serializers.ListField(child=serializers.ChoiceField(choices=NearMissCriterion.choices),
-                                               required=False, default=list, max_length=30)
+    complications = serializers.ListField(
+        child=serializers.ChoiceField(choices=DeliveryComplication.choices),
+        required=False,
+        default=list,
+        max_length=20,
+    )
+    near_miss_criteria = serializers.ListField(
+        child=serializers.ChoiceField(choices=NearMissCriterion.choices),
+        required=False,
+        default=list,
+        max_length=30,
+    )
     newborns = NewbornInputSerializer(many=True, allow_empty=False, max_length=8)
     discharged_at = serializers.DateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
@@ -358,8 +454,18 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Delivery
-        fields = ["id", "delivered_at", "facility", "gestational_age", "mode", "blood_loss_ml", "complications",
-                  "discharged_at", "newborns", "notes"]
+        fields = [
+            "id",
+            "delivered_at",
+            "facility",
+            "gestational_age",
+            "mode",
+            "blood_loss_ml",
+            "complications",
+            "discharged_at",
+            "newborns",
+            "notes",
+        ]
         read_only_fields = fields
 
     def get_facility(self, obj) -> str | None:
@@ -375,8 +481,9 @@ class DischargeSerializer(serializers.Serializer):
 
 class NearMissInputSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
-    criteria = serializers.ListField(child=serializers.ChoiceField(choices=NearMissCriterion.choices),
-                                     allow_empty=False, max_length=30)
+    criteria = serializers.ListField(
+        child=serializers.ChoiceField(choices=NearMissCriterion.choices), allow_empty=False, max_length=30
+    )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
@@ -391,6 +498,7 @@ class CreatedSerializer(serializers.Serializer):
 
 
 # --- emergency registration -------------------------------------------------------------------------
+
 
 class EmergencyVitalsSerializer(serializers.Serializer):
     sbp_mmhg = serializers.IntegerField(required=False, allow_null=True)
@@ -422,6 +530,7 @@ class EmergencyRegistrationResultSerializer(serializers.Serializer):
 
 # --- tasks and break-glass -----------------------------------------------------------------------------
 
+
 class CareTaskSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)
     pregnancy = serializers.UUIDField(source="pregnancy.external_id", read_only=True)
@@ -449,6 +558,15 @@ class BreakGlassAccessSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BreakGlassAccess
-        fields = ["id", "user", "pregnancy", "reason", "created_at", "expires_at", "reviewed_at", "reviewed_by",
-                  "review_note"]
+        fields = [
+            "id",
+            "user",
+            "pregnancy",
+            "reason",
+            "created_at",
+            "expires_at",
+            "reviewed_at",
+            "reviewed_by",
+            "review_note",
+        ]
         read_only_fields = fields

@@ -17,7 +17,13 @@ from cases import services
 from cases.access import access_patient_by_id, access_pregnancy_by_id
 from cases.filtersets import PregnancyFilterSet
 from cases.models import CareTask, Delivery, Pregnancy
-from cases.selectors import break_glass_review_list, care_task_list, patient_list, pregnancy_list, search_filter
+from cases.selectors import (
+    break_glass_review_list,
+    care_task_list,
+    patient_list,
+    pregnancy_list,
+    search_filter,
+)
 from core.api.exceptions import ErrorSerializer
 from core.api.permissions import HasAction
 from core.api.views import ERROR_RESPONSES, ScopedReadOnlyViewSet
@@ -62,7 +68,9 @@ def _region(code: str | None):
 def _audit_list(request, object_type: str, rows: list[dict], patient_key: str) -> None:
     """One audit row per list page read, naming the women shown (not one row per woman)."""
     audit_record(
-        actor=request.user, action=AuditAction.LIST, obj=(object_type, ""),
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=(object_type, ""),
         patient_ids=[row[patient_key] for row in rows if row.get(patient_key)],
         changes={"count": len(rows), "query": request.query_params.dict()},
     )
@@ -70,11 +78,15 @@ def _audit_list(request, object_type: str, rows: list[dict], patient_key: str) -
 
 # --- patients -----------------------------------------------------------------------------------------
 
+
 @extend_schema_view(
-    list=extend_schema(summary="Women visible to the caller", parameters=[
-        OpenApiParameter("q", str, description="Name, ID number, phone or record number")]),
-    retrieve=extend_schema(summary="One woman (identifiers masked)", responses={200: s.PatientSerializer,
-                                                                               **ERROR_RESPONSES}),
+    list=extend_schema(
+        summary="Women visible to the caller",
+        parameters=[OpenApiParameter("q", str, description="Name, ID number, phone or record number")],
+    ),
+    retrieve=extend_schema(
+        summary="One woman (identifiers masked)", responses={200: s.PatientSerializer, **ERROR_RESPONSES}
+    ),
 )
 class PatientViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.PatientSerializer
@@ -92,10 +104,13 @@ class PatientViewSet(ScopedReadOnlyViewSet):
         _audit_list(request, "cases.patient", response.data["results"], "id")
         return response
 
-    @extend_schema(request=s.PatientInputSerializer, summary="Register a woman",
-                   responses={201: s.PatientSerializer, **ERROR_RESPONSES, **CONFLICT},
-                   description="Bad ID checksum → 400 with errors.id_number; an ID number already registered → "
-                   "409 with `existing` (the record's id if the caller may see it, else null).")
+    @extend_schema(
+        request=s.PatientInputSerializer,
+        summary="Register a woman",
+        responses={201: s.PatientSerializer, **ERROR_RESPONSES, **CONFLICT},
+        description="Bad ID checksum → 400 with errors.id_number; an ID number already registered → "
+        "409 with `existing` (the record's id if the caller may see it, else null).",
+    )
     def create(self, request: Request) -> Response:
         body = s.PatientInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -104,8 +119,11 @@ class PatientViewSet(ScopedReadOnlyViewSet):
         patient = services.patient_register(actor=request.user, **data)
         return Response(s.PatientSerializer(patient, context={"request": request}).data, status=201)
 
-    @extend_schema(request=s.PatientUpdateSerializer, summary="Change a woman's identity or contacts",
-                   responses={200: s.PatientSerializer, **ERROR_RESPONSES, **CONFLICT})
+    @extend_schema(
+        request=s.PatientUpdateSerializer,
+        summary="Change a woman's identity or contacts",
+        responses={200: s.PatientSerializer, **ERROR_RESPONSES, **CONFLICT},
+    )
     def partial_update(self, request: Request, id=None) -> Response:
         patient = access_patient_by_id(request.user, id, perm="change", audit=False)
         body = s.PatientUpdateSerializer(data=request.data, partial=True)
@@ -116,35 +134,54 @@ class PatientViewSet(ScopedReadOnlyViewSet):
         patient = services.patient_update(actor=request.user, patient=patient, **data)
         return Response(s.PatientSerializer(patient, context={"request": request}).data)
 
-    @extend_schema(request=s.RevealRequestSerializer, responses={200: s.RevealSerializer, **ERROR_RESPONSES},
-                   summary="Reveal the full identifiers (audited)")
+    @extend_schema(
+        request=s.RevealRequestSerializer,
+        responses={200: s.RevealSerializer, **ERROR_RESPONSES},
+        summary="Reveal the full identifiers (audited)",
+    )
     @action(detail=True, methods=["post"], url_path="reveal-id")
     def reveal_id(self, request: Request, id=None) -> Response:
         patient = access_patient_by_id(request.user, id, audit=False)
         body = s.RevealRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return Response(services.patient_reveal_id_number(actor=request.user, patient=patient,
-                                                          reason=body.validated_data["reason"]))
+        return Response(
+            services.patient_reveal_id_number(
+                actor=request.user, patient=patient, reason=body.validated_data["reason"]
+            )
+        )
 
-    @extend_schema(request=s.MergeRequestSerializer, responses={200: s.PatientSerializer, **ERROR_RESPONSES,
-                                                                 **CONFLICT},
-                   summary="Merge a duplicate record into this one (audited)")
+    @extend_schema(
+        request=s.MergeRequestSerializer,
+        responses={200: s.PatientSerializer, **ERROR_RESPONSES, **CONFLICT},
+        summary="Merge a duplicate record into this one (audited)",
+    )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, id=None) -> Response:
         survivor = access_patient_by_id(request.user, id, perm="change", audit=False)
         body = s.MergeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        duplicate = access_patient_by_id(request.user, body.validated_data["duplicate"], perm="change", audit=False)
+        duplicate = access_patient_by_id(
+            request.user, body.validated_data["duplicate"], perm="change", audit=False
+        )
         continuing = None
         if body.validated_data.get("continuing_pregnancy"):
-            continuing = access_pregnancy_by_id(request.user, body.validated_data["continuing_pregnancy"],
-                                                perm="change", audit=False)
-        survivor = services.patient_merge(actor=request.user, duplicate=duplicate, survivor=survivor,
-                                          continuing_pregnancy=continuing, reason=body.validated_data["reason"])
+            continuing = access_pregnancy_by_id(
+                request.user, body.validated_data["continuing_pregnancy"], perm="change", audit=False
+            )
+        survivor = services.patient_merge(
+            actor=request.user,
+            duplicate=duplicate,
+            survivor=survivor,
+            continuing_pregnancy=continuing,
+            reason=body.validated_data["reason"],
+        )
         return Response(s.PatientSerializer(survivor, context={"request": request}).data)
 
-    @extend_schema(parameters=[s.DuplicateQuerySerializer], responses={200: s.PatientSerializer(many=True)},
-                   summary="Near-duplicates the caller may see (same name and birth date or phone)")
+    @extend_schema(
+        parameters=[s.DuplicateQuerySerializer],
+        responses={200: s.PatientSerializer(many=True)},
+        summary="Near-duplicates the caller may see (same name and birth date or phone)",
+    )
     @action(detail=False, methods=["get"])
     def duplicates(self, request: Request) -> Response:
         query = s.DuplicateQuerySerializer(data=request.query_params)
@@ -154,8 +191,11 @@ class PatientViewSet(ScopedReadOnlyViewSet):
         _audit_list(request, "cases.patient", rows, "id")
         return Response(rows)
 
-    @extend_schema(request=s.ConsentInputSerializer, responses={201: s.CreatedSerializer, **ERROR_RESPONSES},
-                   summary="Record a consent")
+    @extend_schema(
+        request=s.ConsentInputSerializer,
+        responses={201: s.CreatedSerializer, **ERROR_RESPONSES},
+        summary="Record a consent",
+    )
     @action(detail=True, methods=["post"])
     def consents(self, request: Request, id=None) -> Response:
         patient = access_patient_by_id(request.user, id, perm="change", audit=False)
@@ -167,9 +207,14 @@ class PatientViewSet(ScopedReadOnlyViewSet):
 
 # --- pregnancies ------------------------------------------------------------------------------------
 
+
 @extend_schema_view(
-    list=extend_schema(summary="Pregnancies visible to the caller", responses={200: s.PregnancyListSerializer}),
-    retrieve=extend_schema(summary="One pregnancy", responses={200: s.PregnancySerializer, **ERROR_RESPONSES}),
+    list=extend_schema(
+        summary="Pregnancies visible to the caller", responses={200: s.PregnancyListSerializer}
+    ),
+    retrieve=extend_schema(
+        summary="One pregnancy", responses={200: s.PregnancySerializer, **ERROR_RESPONSES}
+    ),
 )
 class PregnancyViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.PregnancySerializer
@@ -189,18 +234,27 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
 
     def _out(self, pregnancy, status_code=200):
         pregnancy = Pregnancy.objects.select_related(
-            "patient", "managing_facility", "booking_facility", "follow_up_facility", "responsible_clinician",
+            "patient",
+            "managing_facility",
+            "booking_facility",
+            "follow_up_facility",
+            "responsible_clinician",
             "merged_into",
         ).get(pk=pregnancy.pk)
-        return Response(s.PregnancySerializer(pregnancy, context={"request": self.request}).data, status=status_code)
+        return Response(
+            s.PregnancySerializer(pregnancy, context={"request": self.request}).data, status=status_code
+        )
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         response = super().list(request, *args, **kwargs)
         _audit_list(request, "cases.pregnancy", response.data.get("results", []), "patient")
         return response
 
-    @extend_schema(request=s.PregnancyCreateSerializer, summary="Open a pregnancy for a registered woman",
-                   responses={201: s.PregnancySerializer, **ERROR_RESPONSES, **CONFLICT})
+    @extend_schema(
+        request=s.PregnancyCreateSerializer,
+        summary="Open a pregnancy for a registered woman",
+        responses={201: s.PregnancySerializer, **ERROR_RESPONSES, **CONFLICT},
+    )
     def create(self, request: Request) -> Response:
         body = s.PregnancyCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -210,8 +264,11 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         pregnancy = services.pregnancy_register(actor=request.user, patient=patient, **data)
         return self._out(pregnancy, 201)
 
-    @extend_schema(request=s.PregnancyUpdateSerializer, summary="Change care arrangements",
-                   responses={200: s.PregnancySerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        request=s.PregnancyUpdateSerializer,
+        summary="Change care arrangements",
+        responses={200: s.PregnancySerializer, **ERROR_RESPONSES},
+    )
     def partial_update(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
         body = s.PregnancyUpdateSerializer(data=request.data, partial=True)
@@ -224,9 +281,15 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         services.pregnancy_update(actor=request.user, pregnancy=pregnancy, **data)
         return self._out(pregnancy)
 
-    @extend_schema(methods=["get"], responses={200: s.VisitSerializer(many=True)}, summary="Visits, newest first")
-    @extend_schema(methods=["post"], request=s.VisitInputSerializer, summary="Record a visit",
-                   responses={201: s.VisitSerializer, **ERROR_RESPONSES, **CONFLICT})
+    @extend_schema(
+        methods=["get"], responses={200: s.VisitSerializer(many=True)}, summary="Visits, newest first"
+    )
+    @extend_schema(
+        methods=["post"],
+        request=s.VisitInputSerializer,
+        summary="Record a visit",
+        responses={201: s.VisitSerializer, **ERROR_RESPONSES, **CONFLICT},
+    )
     @action(detail=True, methods=["get", "post"])
     def visits(self, request: Request, id=None) -> Response:
         if request.method == "GET":
@@ -238,15 +301,26 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         visit = services.visit_record(
-            actor=request.user, pregnancy=pregnancy, kind=data["kind"], visited_at=data.get("visited_at"),
-            measurements=body.measurements(), confirm_unusual=set(data["confirm_unusual"]), notes=data["notes"],
+            actor=request.user,
+            pregnancy=pregnancy,
+            kind=data["kind"],
+            visited_at=data.get("visited_at"),
+            measurements=body.measurements(),
+            confirm_unusual=set(data["confirm_unusual"]),
+            notes=data["notes"],
             next_visit_date=data.get("next_visit_date"),
         )
         return Response(s.VisitSerializer(visit).data, status=201)
 
-    @extend_schema(methods=["get"], responses={200: s.DeliverySerializer, **ERROR_RESPONSES}, summary="The delivery")
-    @extend_schema(methods=["post"], request=s.DeliveryInputSerializer, summary="Record the delivery",
-                   responses={201: s.DeliverySerializer, **ERROR_RESPONSES, **CONFLICT})
+    @extend_schema(
+        methods=["get"], responses={200: s.DeliverySerializer, **ERROR_RESPONSES}, summary="The delivery"
+    )
+    @extend_schema(
+        methods=["post"],
+        request=s.DeliveryInputSerializer,
+        summary="Record the delivery",
+        responses={201: s.DeliverySerializer, **ERROR_RESPONSES, **CONFLICT},
+    )
     @action(detail=True, methods=["get", "post"])
     def delivery(self, request: Request, id=None) -> Response:
         if request.method == "GET":
@@ -260,13 +334,20 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         outside = data.pop("born_outside_facility")
-        facility = None if outside else (_facility(data.pop("facility", None), "facility") or request.user.facility)
+        facility = (
+            None if outside else (_facility(data.pop("facility", None), "facility") or request.user.facility)
+        )
         data.pop("facility", None)
-        delivery = services.delivery_record(actor=request.user, pregnancy=pregnancy, facility=facility, **data)
+        delivery = services.delivery_record(
+            actor=request.user, pregnancy=pregnancy, facility=facility, **data
+        )
         return Response(s.DeliverySerializer(delivery).data, status=201)
 
-    @extend_schema(request=s.DischargeSerializer, responses={200: s.DeliverySerializer, **ERROR_RESPONSES},
-                   summary="Record discharge after delivery")
+    @extend_schema(
+        request=s.DischargeSerializer,
+        responses={200: s.DeliverySerializer, **ERROR_RESPONSES},
+        summary="Record discharge after delivery",
+    )
     @action(detail=True, methods=["post"])
     def discharge(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
@@ -278,20 +359,29 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         delivery = services.delivery_discharge(actor=request.user, delivery=delivery, **body.validated_data)
         return Response(s.DeliverySerializer(delivery).data)
 
-    @extend_schema(request=s.TransitionSerializer, responses={200: s.PregnancySerializer, **ERROR_RESPONSES,
-                                                              **CONFLICT},
-                   summary="Transferred out / lost to follow-up / found again (illegal → 409)")
+    @extend_schema(
+        request=s.TransitionSerializer,
+        responses={200: s.PregnancySerializer, **ERROR_RESPONSES, **CONFLICT},
+        summary="Transferred out / lost to follow-up / found again (illegal → 409)",
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
         body = s.TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.pregnancy_transition(actor=request.user, pregnancy=pregnancy,
-                                      to_status=body.validated_data["status"], reason=body.validated_data["reason"])
+        services.pregnancy_transition(
+            actor=request.user,
+            pregnancy=pregnancy,
+            to_status=body.validated_data["status"],
+            reason=body.validated_data["reason"],
+        )
         return self._out(pregnancy)
 
-    @extend_schema(request=s.EndSerializer, responses={200: s.PregnancySerializer, **ERROR_RESPONSES, **CONFLICT},
-                   summary="End without a birth (miscarriage, termination, ectopic)")
+    @extend_schema(
+        request=s.EndSerializer,
+        responses={200: s.PregnancySerializer, **ERROR_RESPONSES, **CONFLICT},
+        summary="End without a birth (miscarriage, termination, ectopic)",
+    )
     @action(detail=True, methods=["post"])
     def end(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
@@ -300,9 +390,11 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         services.pregnancy_end(actor=request.user, pregnancy=pregnancy, **body.validated_data)
         return self._out(pregnancy)
 
-    @extend_schema(request=s.DatingSerializer, responses={201: s.DatingOutputSerializer, **ERROR_RESPONSES,
-                                                          **CONFLICT},
-                   summary="Record a dating (ultrasound, LMP, ART); it becomes the EDD per the redating rules")
+    @extend_schema(
+        request=s.DatingSerializer,
+        responses={201: s.DatingOutputSerializer, **ERROR_RESPONSES, **CONFLICT},
+        summary="Record a dating (ultrasound, LMP, ART); it becomes the EDD per the redating rules",
+    )
     @action(detail=True, methods=["post"])
     def datings(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
@@ -311,18 +403,26 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         dating = services.pregnancy_redate(actor=request.user, pregnancy=pregnancy, **body.validated_data)
         return Response(s.DatingOutputSerializer(dating).data, status=201)
 
-    @extend_schema(request=s.InfectionStatusSerializer, responses={200: s.PregnancySerializer, **ERROR_RESPONSES},
-                   summary="Record HIV / syphilis / hepatitis B status")
+    @extend_schema(
+        request=s.InfectionStatusSerializer,
+        responses={200: s.PregnancySerializer, **ERROR_RESPONSES},
+        summary="Record HIV / syphilis / hepatitis B status",
+    )
     @action(detail=True, methods=["post"], url_path="infection-status")
     def infection_status(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
         body = s.InfectionStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.pregnancy_set_infection_status(actor=request.user, pregnancy=pregnancy, **body.validated_data)
+        services.pregnancy_set_infection_status(
+            actor=request.user, pregnancy=pregnancy, **body.validated_data
+        )
         return self._out(pregnancy)
 
-    @extend_schema(request=s.NearMissInputSerializer, responses={201: s.CreatedSerializer, **ERROR_RESPONSES},
-                   summary="Record a maternal near miss")
+    @extend_schema(
+        request=s.NearMissInputSerializer,
+        responses={201: s.CreatedSerializer, **ERROR_RESPONSES},
+        summary="Record a maternal near miss",
+    )
     @action(detail=True, methods=["post"], url_path="near-misses")
     def near_misses(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
@@ -331,16 +431,19 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         event = services.near_miss_record(actor=request.user, pregnancy=pregnancy, **body.validated_data)
         return Response({"id": str(event.external_id)}, status=201)
 
-    @extend_schema(request=s.MaternalDeathInputSerializer, responses={201: s.CreatedSerializer, **ERROR_RESPONSES,
-                                                                      **CONFLICT},
-                   summary="Record a maternal death")
+    @extend_schema(
+        request=s.MaternalDeathInputSerializer,
+        responses={201: s.CreatedSerializer, **ERROR_RESPONSES, **CONFLICT},
+        summary="Record a maternal death",
+    )
     @action(detail=True, methods=["post"], url_path="maternal-death")
     def maternal_death(self, request: Request, id=None) -> Response:
         pregnancy = self._changeable(id)
         body = s.MaternalDeathInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        death = services.maternal_death_record(actor=request.user, pregnancy=pregnancy, facility=request.user.facility,
-                                               **body.validated_data)
+        death = services.maternal_death_record(
+            actor=request.user, pregnancy=pregnancy, facility=request.user.facility, **body.validated_data
+        )
         return Response({"id": str(death.external_id)}, status=201)
 
     @extend_schema(
@@ -354,16 +457,20 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
     def break_glass(self, request: Request, id=None) -> Response:
         body = s.BreakGlassRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        access = services.break_glass_open(actor=request.user, pregnancy_id=id, reason=body.validated_data["reason"])
+        access = services.break_glass_open(
+            actor=request.user, pregnancy_id=id, reason=body.validated_data["reason"]
+        )
         return Response(s.BreakGlassAccessSerializer(access).data, status=201)
 
 
 class EmergencyRegistrationView(APIView):
     """Register an unbooked emergency arrival in one step: patient + pregnancy + first vital signs."""
 
-    @extend_schema(request=s.EmergencyRegistrationSerializer,
-                   responses={201: s.EmergencyRegistrationResultSerializer, **ERROR_RESPONSES},
-                   summary="Emergency registration")
+    @extend_schema(
+        request=s.EmergencyRegistrationSerializer,
+        responses={201: s.EmergencyRegistrationResultSerializer, **ERROR_RESPONSES},
+        summary="Emergency registration",
+    )
     def post(self, request: Request) -> Response:
         body = s.EmergencyRegistrationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -371,8 +478,12 @@ class EmergencyRegistrationView(APIView):
         vitals = data.pop("vitals", None) or {}
         patient, pregnancy, duplicate = services.emergency_register(actor=request.user, vitals=vitals, **data)
         return Response(
-            {"patient": str(patient.external_id), "pregnancy": str(pregnancy.external_id),
-             "record_number": patient.record_number, "possible_duplicate": duplicate},
+            {
+                "patient": str(patient.external_id),
+                "pregnancy": str(pregnancy.external_id),
+                "record_number": patient.record_number,
+                "possible_duplicate": duplicate,
+            },
             status=status.HTTP_201_CREATED,
         )
 
@@ -390,7 +501,9 @@ class CareTaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return CareTask.objects.none()
         return care_task_list(actor=self.request.user)
 
-    @extend_schema(request=None, responses={200: s.CareTaskSerializer, **ERROR_RESPONSES}, summary="Mark done")
+    @extend_schema(
+        request=None, responses={200: s.CareTaskSerializer, **ERROR_RESPONSES}, summary="Mark done"
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, id=None) -> Response:
         if parse_uuid(id) is None:
@@ -421,5 +534,7 @@ class BreakGlassAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def review(self, request: Request, id=None) -> Response:
         body = s.BreakGlassReviewRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        access = services.break_glass_review(actor=request.user, access_id=id, note=body.validated_data["note"])
+        access = services.break_glass_review(
+            actor=request.user, access_id=id, note=body.validated_data["note"]
+        )
         return Response(s.BreakGlassAccessSerializer(access).data)

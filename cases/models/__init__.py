@@ -4,6 +4,17 @@ from .patient import Consent, Patient
 from .pregnancy import CareTask, Pregnancy, PregnancyDating
 
 __all__ = [
-    "BreakGlassAccess", "CareTask", "Consent", "Delivery", "MaternalDeath", "NearMissEvent", "Newborn", "Patient",
-    "Pregnancy", "PregnancyDating", "PregnancyGroupObjectPermission", "PregnancyUserObjectPermission", "Visit",
+    "BreakGlassAccess",
+    "CareTask",
+    "Consent",
+    "Delivery",
+    "MaternalDeath",
+    "NearMissEvent",
+    "Newborn",
+    "Patient",
+    "Pregnancy",
+    "PregnancyDating",
+    "PregnancyGroupObjectPermission",
+    "PregnancyUserObjectPermission",
+    "Visit",
 ]

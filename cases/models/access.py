@@ -35,7 +35,10 @@ class BreakGlassAccess(BaseModel):
     """An emergency read of a record outside the user's scope: reason required, time-limited, reviewed."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="break_glass_accesses"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="break_glass_accesses",
     )
     pregnancy = models.ForeignKey(
         Pregnancy, verbose_name=_("pregnancy"), on_delete=models.PROTECT, related_name="break_glass_accesses"
@@ -44,7 +47,11 @@ class BreakGlassAccess(BaseModel):
     expires_at = models.DateTimeField(_("expires at"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     review_note = models.TextField(_("review note"), blank=True)
@@ -55,7 +62,9 @@ class BreakGlassAccess(BaseModel):
         verbose_name_plural = _("emergency accesses")
         indexes = [
             models.Index(fields=["user", "pregnancy", "expires_at"], name="breakglass_user_preg_exp"),
-            models.Index(fields=["created_at"], name="breakglass_unreviewed", condition=Q(reviewed_at__isnull=True)),
+            models.Index(
+                fields=["created_at"], name="breakglass_unreviewed", condition=Q(reviewed_at__isnull=True)
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="breakglass_reason_required"),

@@ -30,30 +30,46 @@ class Visit(BaseModel):
     unusual ones need an explicit confirmation (``unusual_confirmed``).
     """
 
-    pregnancy = models.ForeignKey(Pregnancy, verbose_name=_("pregnancy"), on_delete=models.PROTECT, related_name="visits")
+    pregnancy = models.ForeignKey(
+        Pregnancy, verbose_name=_("pregnancy"), on_delete=models.PROTECT, related_name="visits"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=VisitKind.choices, default=VisitKind.ANTENATAL)
     visited_at = models.DateTimeField(_("date and time"))
-    facility = models.ForeignKey("facilities.Facility", verbose_name=_("facility"), on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "facilities.Facility", verbose_name=_("facility"), on_delete=models.PROTECT, related_name="+"
+    )
     clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("clinician"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clinician"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     ga_days = models.PositiveSmallIntegerField(_("gestational age (days)"), null=True, blank=True)
     sbp_mmhg = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), null=True, blank=True)
     dbp_mmhg = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), null=True, blank=True)
     pulse_bpm = models.PositiveSmallIntegerField(_("pulse (/min)"), null=True, blank=True)
-    temperature_c = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True)
+    temperature_c = models.DecimalField(
+        _("temperature (°C)"), max_digits=3, decimal_places=1, null=True, blank=True
+    )
     respiratory_rate = models.PositiveSmallIntegerField(_("respiratory rate (/min)"), null=True, blank=True)
     spo2_pct = models.PositiveSmallIntegerField(_("SpO2 (%)"), null=True, blank=True)
-    consciousness = models.CharField(_("consciousness (AVPU)"), max_length=12, choices=Consciousness.choices, blank=True)
+    consciousness = models.CharField(
+        _("consciousness (AVPU)"), max_length=12, choices=Consciousness.choices, blank=True
+    )
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=4, decimal_places=1, null=True, blank=True)
     height_cm = models.DecimalField(_("height (cm)"), max_digits=4, decimal_places=1, null=True, blank=True)
     hb_g_l = models.PositiveSmallIntegerField(_("haemoglobin (g/L)"), null=True, blank=True)
     platelets_10e9_l = models.PositiveSmallIntegerField(_("platelets (×10⁹/L)"), null=True, blank=True)
     proteinuria = models.CharField(_("proteinuria"), max_length=8, choices=Proteinuria.choices, blank=True)
-    glucose_mmol_l = models.DecimalField(_("glucose (mmol/L)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    glucose_mmol_l = models.DecimalField(
+        _("glucose (mmol/L)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     fundal_height_cm = models.PositiveSmallIntegerField(_("fundal height (cm)"), null=True, blank=True)
     fetal_heart_rate = models.PositiveSmallIntegerField(_("fetal heart rate (/min)"), null=True, blank=True)
-    presentation = models.CharField(_("presentation"), max_length=12, choices=Presentation.choices, blank=True)
+    presentation = models.CharField(
+        _("presentation"), max_length=12, choices=Presentation.choices, blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     next_visit_date = models.DateField(_("next visit"), null=True, blank=True)
     unusual_confirmed = ArrayField(
@@ -67,10 +83,14 @@ class Visit(BaseModel):
         indexes = [models.Index(fields=["pregnancy", "-visited_at"], name="visit_pregnancy_time")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(sbp_mmhg__isnull=True) | Q(dbp_mmhg__isnull=True) | Q(dbp_mmhg__lt=models.F("sbp_mmhg")),
+                condition=Q(sbp_mmhg__isnull=True)
+                | Q(dbp_mmhg__isnull=True)
+                | Q(dbp_mmhg__lt=models.F("sbp_mmhg")),
                 name="visit_diastolic_below_systolic",
             ),
-            models.CheckConstraint(condition=Q(spo2_pct__isnull=True) | Q(spo2_pct__lte=100), name="visit_spo2_max_100"),
+            models.CheckConstraint(
+                condition=Q(spo2_pct__isnull=True) | Q(spo2_pct__lte=100), name="visit_spo2_max_100"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -85,18 +105,29 @@ class Delivery(BaseModel):
     )
     delivered_at = models.DateTimeField(_("delivered at"))
     facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("facility"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("Empty for a birth outside a health facility."),
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for a birth outside a health facility."),
     )
     ga_days = models.PositiveSmallIntegerField(_("gestational age at delivery (days)"), null=True, blank=True)
     mode = models.CharField(_("mode"), max_length=24, choices=DeliveryMode.choices)
     blood_loss_ml = models.PositiveIntegerField(_("blood loss (mL)"), null=True, blank=True)
     complications = ArrayField(
-        models.CharField(max_length=30, choices=DeliveryComplication.choices), verbose_name=_("complications"),
-        default=list, blank=True,
+        models.CharField(max_length=30, choices=DeliveryComplication.choices),
+        verbose_name=_("complications"),
+        default=list,
+        blank=True,
     )
     attended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("attended by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attended by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     discharged_at = models.DateTimeField(_("discharged at"), null=True, blank=True)
@@ -120,7 +151,9 @@ class Delivery(BaseModel):
 class Newborn(BaseModel):
     """One baby of a delivery."""
 
-    delivery = models.ForeignKey(Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="newborns")
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="newborns"
+    )
     order = models.PositiveSmallIntegerField(_("birth order"), default=1)
     outcome = models.CharField(_("outcome"), max_length=16, choices=NewbornOutcome.choices)
     sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices, blank=True)
@@ -135,8 +168,12 @@ class Newborn(BaseModel):
         verbose_name_plural = _("newborns")
         constraints = [
             models.UniqueConstraint(fields=["delivery", "order"], name="newborn_unique_order"),
-            models.CheckConstraint(condition=Q(apgar_1__isnull=True) | Q(apgar_1__lte=10), name="newborn_apgar1_max"),
-            models.CheckConstraint(condition=Q(apgar_5__isnull=True) | Q(apgar_5__lte=10), name="newborn_apgar5_max"),
+            models.CheckConstraint(
+                condition=Q(apgar_1__isnull=True) | Q(apgar_1__lte=10), name="newborn_apgar1_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(apgar_5__isnull=True) | Q(apgar_5__lte=10), name="newborn_apgar5_max"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -153,7 +190,9 @@ class NearMissEvent(BaseModel):
     criteria = ArrayField(
         models.CharField(max_length=30, choices=NearMissCriterion.choices), verbose_name=_("criteria")
     )
-    facility = models.ForeignKey("facilities.Facility", verbose_name=_("facility"), on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "facilities.Facility", verbose_name=_("facility"), on_delete=models.PROTECT, related_name="+"
+    )
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
@@ -177,7 +216,11 @@ class MaternalDeath(BaseModel):
     )
     died_at = models.DateTimeField(_("died at"))
     facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("facility"), null=True, blank=True, on_delete=models.PROTECT,
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     cause = models.TextField(_("cause of death"))

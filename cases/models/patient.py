@@ -24,7 +24,8 @@ class Patient(BaseModel):
 
     record_number = models.CharField(_("record number"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    id_number = models.CharField(_("resident ID number"), max_length=18, null=True, blank=True)
+    # NULL, not "": the partial unique constraint must ignore women without an ID number.
+    id_number = models.CharField(_("resident ID number"), max_length=18, null=True, blank=True)  # noqa: DJ001
     document_type = models.CharField(
         _("other document"), max_length=20, choices=DocumentType.choices, blank=True
     )
@@ -33,7 +34,11 @@ class Patient(BaseModel):
     birth_date_estimated = models.BooleanField(_("birth date estimated"), default=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     residence_region = models.ForeignKey(
-        "facilities.Region", verbose_name=_("residence (region)"), null=True, blank=True, on_delete=models.PROTECT,
+        "facilities.Region",
+        verbose_name=_("residence (region)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -43,9 +48,16 @@ class Patient(BaseModel):
     registered_facility = models.ForeignKey(
         "facilities.Facility", verbose_name=_("registered at"), on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(_("status"), max_length=10, choices=PatientStatus.choices, default=PatientStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PatientStatus.choices, default=PatientStatus.ACTIVE
+    )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -53,7 +65,9 @@ class Patient(BaseModel):
         verbose_name_plural = _("patients")
         indexes = [
             # search by ID number, phone and name (trigram for partial Chinese names).
-            models.Index(fields=["id_number"], name="patient_id_number", condition=Q(id_number__isnull=False)),
+            models.Index(
+                fields=["id_number"], name="patient_id_number", condition=Q(id_number__isnull=False)
+            ),
             models.Index(fields=["phone"], name="patient_phone", condition=~Q(phone="")),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="patient_name_trgm"),
             # near-duplicate check: same name and birth date.
@@ -61,15 +75,18 @@ class Patient(BaseModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"], condition=Q(status="active", id_number__isnull=False),
+                fields=["id_number"],
+                condition=Q(status="active", id_number__isnull=False),
                 name="patient_unique_active_id_number",
             ),
             models.UniqueConstraint(
-                fields=["document_type", "document_number"], condition=Q(status="active") & ~Q(document_number=""),
+                fields=["document_type", "document_number"],
+                condition=Q(status="active") & ~Q(document_number=""),
                 name="patient_unique_active_document",
             ),
             models.CheckConstraint(
-                condition=Q(status="merged", merged_into__isnull=False) | Q(status="active", merged_into__isnull=True),
+                condition=Q(status="merged", merged_into__isnull=False)
+                | Q(status="active", merged_into__isnull=True),
                 name="patient_merged_has_target",
             ),
             models.CheckConstraint(
@@ -97,11 +114,15 @@ class Consent(BaseModel):
     """Consent to process (sensitive) personal information (PIPL Art. 29–31): version, purpose, date,
     and for a minor the guardian who gave it. Withdrawal is a new state of the same row."""
 
-    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="consents")
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="consents"
+    )
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     version = models.CharField(_("consent text version"), max_length=20)
     given_on = models.DateField(_("given on"))
-    given_by = models.CharField(_("given by"), max_length=10, choices=ConsentGiver.choices, default=ConsentGiver.SELF)
+    given_by = models.CharField(
+        _("given by"), max_length=10, choices=ConsentGiver.choices, default=ConsentGiver.SELF
+    )
     guardian_name = models.CharField(_("guardian"), max_length=100, blank=True)
     guardian_relation = models.CharField(_("relation to the woman"), max_length=40, blank=True)
     recorded_by = models.ForeignKey(

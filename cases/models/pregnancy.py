@@ -34,7 +34,9 @@ class Pregnancy(BaseModel):
     confirmed grade, kept here for fast lists (the risk app sets them).
     """
 
-    patient = models.ForeignKey(Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="pregnancies")
+    patient = models.ForeignKey(
+        Patient, verbose_name=_("patient"), on_delete=models.PROTECT, related_name="pregnancies"
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=PregnancyStatus.choices, default=PregnancyStatus.ACTIVE
     )
@@ -46,17 +48,27 @@ class Pregnancy(BaseModel):
         "facilities.Facility", verbose_name=_("managed at"), on_delete=models.PROTECT, related_name="+"
     )
     follow_up_facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("follow-up facility"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        "facilities.Facility",
+        verbose_name=_("follow-up facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     responsible_clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible clinician"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible clinician"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     booked_on = models.DateField(_("booked on"), null=True, blank=True)
     lmp = models.DateField(_("last menstrual period"), null=True, blank=True)
     cycle_length = models.PositiveSmallIntegerField(_("cycle length (days)"), default=28)
-    dating_method = models.CharField(_("dating method"), max_length=12, choices=DatingMethod.choices, blank=True)
+    dating_method = models.CharField(
+        _("dating method"), max_length=12, choices=DatingMethod.choices, blank=True
+    )
     edd = models.DateField(_("expected date of delivery"), null=True, blank=True)
     gravida = models.PositiveSmallIntegerField(_("gravida"), null=True, blank=True)
     para = models.PositiveSmallIntegerField(_("para"), null=True, blank=True)
@@ -64,7 +76,9 @@ class Pregnancy(BaseModel):
     ended_on = models.DateField(_("pregnancy ended on"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     next_visit_date = models.DateField(_("next visit"), null=True, blank=True)
-    hiv_status = models.CharField(_("HIV"), max_length=10, choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN)
+    hiv_status = models.CharField(
+        _("HIV"), max_length=10, choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN
+    )
     syphilis_status = models.CharField(
         _("syphilis"), max_length=10, choices=InfectionStatus.choices, default=InfectionStatus.UNKNOWN
     )
@@ -74,10 +88,18 @@ class Pregnancy(BaseModel):
     is_emergency_registration = models.BooleanField(_("emergency registration"), default=False)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
     chief_complaint = models.CharField(_("chief complaint"), max_length=300, blank=True)
-    risk_color = models.CharField(_("risk colour"), max_length=10, choices=RiskColor.choices, null=True, blank=True)
+    # NULL means "not graded yet", which the API publishes as null.
+    risk_color = models.CharField(  # noqa: DJ001
+        _("risk colour"), max_length=10, choices=RiskColor.choices, null=True, blank=True
+    )
     purple = models.BooleanField(_("infectious disease (purple)"), default=False)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     objects = PregnancyQuerySet.as_manager()
@@ -87,9 +109,12 @@ class Pregnancy(BaseModel):
         verbose_name_plural = _("pregnancies")
         indexes = [
             # worklist: a facility's open pregnancies, next visit due first.
-            models.Index(fields=["managing_facility", "status", "next_visit_date"], name="pregnancy_worklist"),
             models.Index(
-                fields=["follow_up_facility", "status"], name="pregnancy_follow_up",
+                fields=["managing_facility", "status", "next_visit_date"], name="pregnancy_worklist"
+            ),
+            models.Index(
+                fields=["follow_up_facility", "status"],
+                name="pregnancy_follow_up",
                 condition=Q(follow_up_facility__isnull=False),
             ),
             # list filters: EDD ranges and colour.
@@ -98,12 +123,17 @@ class Pregnancy(BaseModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["patient"], condition=Q(status__in=["active", "postpartum"]), name="pregnancy_one_open_per_patient"
+                fields=["patient"],
+                condition=Q(status__in=["active", "postpartum"]),
+                name="pregnancy_one_open_per_patient",
             ),
             models.CheckConstraint(
-                condition=Q(status="active", outcome="") | ~Q(status="active"), name="pregnancy_active_has_no_outcome"
+                condition=Q(status="active", outcome="") | ~Q(status="active"),
+                name="pregnancy_active_has_no_outcome",
             ),
-            models.CheckConstraint(condition=Q(fetuses__gte=1, fetuses__lte=8), name="pregnancy_fetuses_range"),
+            models.CheckConstraint(
+                condition=Q(fetuses__gte=1, fetuses__lte=8), name="pregnancy_fetuses_range"
+            ),
             models.CheckConstraint(
                 condition=Q(para__isnull=True) | Q(gravida__isnull=True) | Q(para__lte=models.F("gravida")),
                 name="pregnancy_para_not_above_gravida",
@@ -125,19 +155,29 @@ class Pregnancy(BaseModel):
 class PregnancyDating(BaseModel):
     """One dating of the pregnancy: the inputs, the EDD they give, and whether it became the EDD."""
 
-    pregnancy = models.ForeignKey(Pregnancy, verbose_name=_("pregnancy"), on_delete=models.CASCADE, related_name="datings")
+    pregnancy = models.ForeignKey(
+        Pregnancy, verbose_name=_("pregnancy"), on_delete=models.CASCADE, related_name="datings"
+    )
     method = models.CharField(_("method"), max_length=12, choices=DatingMethod.choices)
     lmp = models.DateField(_("last menstrual period"), null=True, blank=True)
     scan_date = models.DateField(_("scan date"), null=True, blank=True)
-    ga_days_at_scan = models.PositiveSmallIntegerField(_("gestational age at scan (days)"), null=True, blank=True)
-    crl_mm = models.DecimalField(_("crown-rump length (mm)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    ga_days_at_scan = models.PositiveSmallIntegerField(
+        _("gestational age at scan (days)"), null=True, blank=True
+    )
+    crl_mm = models.DecimalField(
+        _("crown-rump length (mm)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     transfer_date = models.DateField(_("embryo transfer date"), null=True, blank=True)
     embryo_age_days = models.PositiveSmallIntegerField(_("embryo age (days)"), null=True, blank=True)
     computed_edd = models.DateField(_("EDD from this dating"))
     adopted = models.BooleanField(_("adopted as the EDD"), default=False)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -155,9 +195,13 @@ class CareTask(BaseModel):
     One open task per pregnancy and kind: creating it twice is harmless.
     """
 
-    pregnancy = models.ForeignKey(Pregnancy, verbose_name=_("pregnancy"), on_delete=models.CASCADE, related_name="tasks")
+    pregnancy = models.ForeignKey(
+        Pregnancy, verbose_name=_("pregnancy"), on_delete=models.CASCADE, related_name="tasks"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=CareTaskKind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=CareTaskStatus.choices, default=CareTaskStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CareTaskStatus.choices, default=CareTaskStatus.OPEN
+    )
     facility = models.ForeignKey(
         "facilities.Facility", verbose_name=_("for facility"), on_delete=models.PROTECT, related_name="+"
     )
@@ -165,7 +209,11 @@ class CareTask(BaseModel):
     details = models.JSONField(_("details"), default=dict, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("done by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
 
@@ -174,7 +222,9 @@ class CareTask(BaseModel):
         verbose_name = _("care task")
         verbose_name_plural = _("care tasks")
         constraints = [
-            models.UniqueConstraint(fields=["pregnancy", "kind"], condition=Q(status="open"), name="caretask_one_open_per_kind"),
+            models.UniqueConstraint(
+                fields=["pregnancy", "kind"], condition=Q(status="open"), name="caretask_one_open_per_kind"
+            ),
         ]
         indexes = [models.Index(fields=["facility", "status", "due_at"], name="caretask_facility_open")]
 

@@ -31,7 +31,13 @@ def _codenames(level: str) -> list[str]:
 
 @transaction.atomic
 def pregnancy_access_grant(
-    *, actor, pregnancy: Pregnancy, facility: Facility, level: str, reason: str, source: tuple[str, str] | None = None
+    *,
+    actor,
+    pregnancy: Pregnancy,
+    facility: Facility,
+    level: str,
+    reason: str,
+    source: tuple[str, str] | None = None,
 ) -> None:
     """Let ``facility``'s staff read (or read and write) ``pregnancy``. Called by referral and consult
     services with ``source`` naming the referral or consult that justifies it."""
@@ -46,7 +52,11 @@ def pregnancy_access_grant(
         obj=pregnancy,
         patient_ids=[pregnancy.patient.external_id],
         reason=reason,
-        changes={"facility": str(facility.external_id), "level": level, "source": list(source) if source else None},
+        changes={
+            "facility": str(facility.external_id),
+            "level": level,
+            "source": list(source) if source else None,
+        },
     )
 
 
@@ -78,7 +88,11 @@ def break_glass_open(*, actor, pregnancy_id, reason: str) -> BreakGlassAccess:
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise ValidationFailed(
-            errors={"reason": [_("Give the clinical reason (at least %(n)d characters).") % {"n": MIN_REASON_LENGTH}]}
+            errors={
+                "reason": [
+                    _("Give the clinical reason (at least %(n)d characters).") % {"n": MIN_REASON_LENGTH}
+                ]
+            }
         )
     pregnancy_uuid = parse_uuid(pregnancy_id)
     pregnancy = Pregnancy.objects.select_related("patient").filter(external_id=pregnancy_uuid).first()

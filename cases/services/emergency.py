@@ -26,8 +26,18 @@ from .patients import patient_register
 from .pregnancies import care_task_open, pregnancy_register
 
 
-def _clean(errors: Errors, *, name, arrived_at, estimated_age_years, estimated_ga_weeks, chief_complaint,
-           companion_phone, id_number, vitals):
+def _clean(
+    errors: Errors,
+    *,
+    name,
+    arrived_at,
+    estimated_age_years,
+    estimated_ga_weeks,
+    chief_complaint,
+    companion_phone,
+    id_number,
+    vitals,
+):
     now = timezone.now()
     out = {}
     try:
@@ -62,8 +72,16 @@ def _clean(errors: Errors, *, name, arrived_at, estimated_age_years, estimated_g
 
 @transaction.atomic
 def emergency_register(
-    *, actor, name: str = "", arrived_at=None, estimated_age_years=None, estimated_ga_weeks=None,
-    vitals: dict | None = None, chief_complaint: str = "", companion_phone: str = "", id_number: str = "",
+    *,
+    actor,
+    name: str = "",
+    arrived_at=None,
+    estimated_age_years=None,
+    estimated_ga_weeks=None,
+    vitals: dict | None = None,
+    chief_complaint: str = "",
+    companion_phone: str = "",
+    id_number: str = "",
 ) -> tuple[Patient, Pregnancy, bool]:
     """Register patient + pregnancy + emergency visit in one transaction.
 
@@ -73,9 +91,17 @@ def emergency_register(
     require_action(actor, Action.REGISTER_PATIENT)
     facility = require_facility(actor)
     errors = Errors()
-    data = _clean(errors, name=name, arrived_at=arrived_at, estimated_age_years=estimated_age_years,
-                  estimated_ga_weeks=estimated_ga_weeks, chief_complaint=chief_complaint,
-                  companion_phone=companion_phone, id_number=id_number, vitals=vitals)
+    data = _clean(
+        errors,
+        name=name,
+        arrived_at=arrived_at,
+        estimated_age_years=estimated_age_years,
+        estimated_ga_weeks=estimated_ga_weeks,
+        chief_complaint=chief_complaint,
+        companion_phone=companion_phone,
+        id_number=id_number,
+        vitals=vitals,
+    )
     errors.raise_if_any()
     arrived_at = data["arrived_at"]
     local_arrival = timezone.localtime(arrived_at)
@@ -86,35 +112,62 @@ def emergency_register(
     possible_duplicate = None
     id_number_to_store = data["id_number"]
     if id_number_to_store:
-        possible_duplicate = Patient.objects.filter(id_number=id_number_to_store, status=PatientStatus.ACTIVE).first()
+        possible_duplicate = Patient.objects.filter(
+            id_number=id_number_to_store, status=PatientStatus.ACTIVE
+        ).first()
         if possible_duplicate is not None:
             id_number_to_store = None
     today = timezone.localdate(arrived_at)
     patient_fields = {
-        "name": display_name[:100], "emergency_contact_phone": data["companion_phone"],
+        "name": display_name[:100],
+        "emergency_contact_phone": data["companion_phone"],
         "birth_date": today.replace(year=today.year - estimated_age_years, month=1, day=1)
-        if not id_number_to_store else None,
+        if not id_number_to_store
+        else None,
         "birth_date_estimated": not id_number_to_store,
     }
     if id_number_to_store:
         patient_fields["id_number"] = id_number_to_store
-    patient = patient_register(actor=actor, record_prefix="TMP", is_unidentified=unidentified, **patient_fields)
+    patient = patient_register(
+        actor=actor, record_prefix="TMP", is_unidentified=unidentified, **patient_fields
+    )
     edd = today + dt.timedelta(days=280 - estimated_ga_weeks * 7)
     try:
         pregnancy = pregnancy_register(
-            actor=actor, patient=patient, edd=edd, cycle_length=28, is_emergency_registration=True,
-            arrived_at=arrived_at, chief_complaint=data["chief_complaint"], dating_method=DatingMethod.ESTIMATE,
+            actor=actor,
+            patient=patient,
+            edd=edd,
+            cycle_length=28,
+            is_emergency_registration=True,
+            arrived_at=arrived_at,
+            chief_complaint=data["chief_complaint"],
+            dating_method=DatingMethod.ESTIMATE,
         )
     except ValidationFailed as exc:  # pragma: no cover - inputs were checked above
-        raise ValidationFailed(errors={"estimated_ga_weeks": [str(m) for ms in exc.errors.values() for m in ms]}) from exc
+        raise ValidationFailed(
+            errors={"estimated_ga_weeks": [str(m) for ms in exc.errors.values() for m in ms]}
+        ) from exc
     visit_record(
-        actor=actor, pregnancy=pregnancy, kind=VisitKind.EMERGENCY, visited_at=arrived_at,
-        measurements=vitals or {}, confirm_unusual=True, notes=data["chief_complaint"],
+        actor=actor,
+        pregnancy=pregnancy,
+        kind=VisitKind.EMERGENCY,
+        visited_at=arrived_at,
+        measurements=vitals or {},
+        confirm_unusual=True,
+        notes=data["chief_complaint"],
     )
-    care_task_open(pregnancy=pregnancy, kind=CareTaskKind.BACKFILL_RECORD, facility=facility,
-                   due_at=arrived_at + dt.timedelta(hours=24))
+    care_task_open(
+        pregnancy=pregnancy,
+        kind=CareTaskKind.BACKFILL_RECORD,
+        facility=facility,
+        due_at=arrived_at + dt.timedelta(hours=24),
+    )
     if possible_duplicate is not None:
-        care_task_open(pregnancy=pregnancy, kind=CareTaskKind.MERGE_REVIEW, facility=facility,
-                       due_at=arrived_at + dt.timedelta(hours=24),
-                       details={"reason": "id_number_registered"})
+        care_task_open(
+            pregnancy=pregnancy,
+            kind=CareTaskKind.MERGE_REVIEW,
+            facility=facility,
+            due_at=arrived_at + dt.timedelta(hours=24),
+            details={"reason": "id_number_registered"},
+        )
     return patient, pregnancy, possible_duplicate is not None

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from accounts.permissions import Action
 from audit.choices import AuditAction
 from audit.services import audit_record
-from core.errors import Conflict, InvalidTransition, ValidationFailed
+from core.errors import Conflict, InvalidTransition
 
 from ..choices import (
     Consciousness,
@@ -40,7 +40,13 @@ MEASUREMENT_RANGES: dict[str, tuple[Decimal, Decimal, Decimal, Decimal, object]]
     "sbp_mmhg": (Decimal(40), Decimal(300), Decimal(80), Decimal(180), gettext_lazy("systolic BP")),
     "dbp_mmhg": (Decimal(20), Decimal(200), Decimal(40), Decimal(120), gettext_lazy("diastolic BP")),
     "pulse_bpm": (Decimal(20), Decimal(250), Decimal(45), Decimal(140), gettext_lazy("pulse")),
-    "temperature_c": (Decimal(30), Decimal(45), Decimal("35.0"), Decimal("39.5"), gettext_lazy("temperature")),
+    "temperature_c": (
+        Decimal(30),
+        Decimal(45),
+        Decimal("35.0"),
+        Decimal("39.5"),
+        gettext_lazy("temperature"),
+    ),
     "respiratory_rate": (Decimal(3), Decimal(80), Decimal(8), Decimal(35), gettext_lazy("respiratory rate")),
     "spo2_pct": (Decimal(30), Decimal(100), Decimal(88), Decimal(100), gettext_lazy("SpO2")),
     "weight_kg": (Decimal(25), Decimal(250), Decimal(38), Decimal(130), gettext_lazy("weight")),
@@ -49,10 +55,25 @@ MEASUREMENT_RANGES: dict[str, tuple[Decimal, Decimal, Decimal, Decimal, object]]
     "platelets_10e9_l": (Decimal(1), Decimal(2000), Decimal(50), Decimal(500), gettext_lazy("platelets")),
     "glucose_mmol_l": (Decimal("0.5"), Decimal(60), Decimal("2.8"), Decimal(20), gettext_lazy("glucose")),
     "fundal_height_cm": (Decimal(5), Decimal(60), Decimal(10), Decimal(45), gettext_lazy("fundal height")),
-    "fetal_heart_rate": (Decimal(40), Decimal(250), Decimal(100), Decimal(180), gettext_lazy("fetal heart rate")),
+    "fetal_heart_rate": (
+        Decimal(40),
+        Decimal(250),
+        Decimal(100),
+        Decimal(180),
+        gettext_lazy("fetal heart rate"),
+    ),
 }
-INTEGER_FIELDS = {"sbp_mmhg", "dbp_mmhg", "pulse_bpm", "respiratory_rate", "spo2_pct", "hb_g_l", "platelets_10e9_l",
-                  "fundal_height_cm", "fetal_heart_rate"}
+INTEGER_FIELDS = {
+    "sbp_mmhg",
+    "dbp_mmhg",
+    "pulse_bpm",
+    "respiratory_rate",
+    "spo2_pct",
+    "hb_g_l",
+    "platelets_10e9_l",
+    "fundal_height_cm",
+    "fetal_heart_rate",
+}
 CHOICE_FIELDS = {"proteinuria": Proteinuria, "consciousness": Consciousness, "presentation": Presentation}
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 ANTENATAL_KINDS = {VisitKind.ANTENATAL, VisitKind.EMERGENCY, VisitKind.ADMISSION}
@@ -86,15 +107,21 @@ def check_measurements(values: dict, *, confirmed: set[str] | bool, errors: Erro
             errors.add(field, _("Enter a whole number.") if field in INTEGER_FIELDS else _("Enter a number."))
             continue
         if not hard_min <= number <= hard_max:
-            errors.add(field, _("%(value)s is impossible for %(label)s (%(min)s–%(max)s).")
-                       % {"value": raw, "label": label, "min": hard_min, "max": hard_max})
+            errors.add(
+                field,
+                _("%(value)s is impossible for %(label)s (%(min)s–%(max)s).")
+                % {"value": raw, "label": label, "min": hard_min, "max": hard_max},
+            )
             continue
         if not usual_min <= number <= usual_max:
             if confirmed is True or field in (confirmed or set()):
                 unusual_confirmed.append(field)
             else:
-                errors.add(field, _("%(value)s is unusual for %(label)s: check it and confirm.")
-                           % {"value": raw, "label": label})
+                errors.add(
+                    field,
+                    _("%(value)s is unusual for %(label)s: check it and confirm.")
+                    % {"value": raw, "label": label},
+                )
                 errors.add("confirm_unusual", field)
                 continue
         clean[field] = int(number) if field in INTEGER_FIELDS else number.quantize(Decimal("0.1"))
@@ -114,8 +141,15 @@ def _check_moment(errors: Errors, field: str, moment, *, not_before=None) -> Non
 
 @transaction.atomic
 def visit_record(
-    *, actor, pregnancy: Pregnancy, kind: str = VisitKind.ANTENATAL, visited_at=None, facility=None,
-    measurements: dict | None = None, confirm_unusual: set[str] | bool = False, notes: str = "",
+    *,
+    actor,
+    pregnancy: Pregnancy,
+    kind: str = VisitKind.ANTENATAL,
+    visited_at=None,
+    facility=None,
+    measurements: dict | None = None,
+    confirm_unusual: set[str] | bool = False,
+    notes: str = "",
     next_visit_date=None,
 ) -> Visit:
     """Record one contact. The caller has checked ``change`` access to the pregnancy.
@@ -151,13 +185,26 @@ def visit_record(
         ga = gestational_age(pregnancy.edd, timezone.localdate(visited_at))
         ga_days = ga.total_days if ga.total_days >= 0 else None
     visit = Visit.objects.create(
-        pregnancy=pregnancy, kind=kind, visited_at=visited_at, facility=facility or actor.facility, clinician=actor,
-        ga_days=ga_days, notes=notes, next_visit_date=next_visit_date, unusual_confirmed=unusual, **clean,
+        pregnancy=pregnancy,
+        kind=kind,
+        visited_at=visited_at,
+        facility=facility or actor.facility,
+        clinician=actor,
+        ga_days=ga_days,
+        notes=notes,
+        next_visit_date=next_visit_date,
+        unusual_confirmed=unusual,
+        **clean,
     )
     pregnancy.next_visit_date = next_visit_date
     pregnancy.save(update_fields=["next_visit_date", "updated_at"])
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=visit, patient_ids=[pregnancy.patient.external_id],
-                 changes={"kind": kind, "unusual_confirmed": unusual})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=visit,
+        patient_ids=[pregnancy.patient.external_id],
+        changes={"kind": kind, "unusual_confirmed": unusual},
+    )
     if kind == VisitKind.CHECK_42D:
         pregnancy.closed_on = timezone.localdate(visited_at)
         _set_status(actor, pregnancy, S.CLOSED, reason=_("42-day check recorded"), extra_fields=["closed_on"])
@@ -187,15 +234,34 @@ def _clean_newborns(newborns: list[dict], errors: Errors) -> list[dict]:
             score = baby.get(key)
             if score is not None and not 0 <= int(score) <= 10:
                 errors.add(f"{prefix}.{key}", _("Apgar scores are 0 to 10."))
-        out.append({"order": index, "outcome": outcome, "sex": sex, "weight_g": weight,
-                    "apgar_1": baby.get("apgar_1"), "apgar_5": baby.get("apgar_5"), "died_at": baby.get("died_at")})
+        out.append(
+            {
+                "order": index,
+                "outcome": outcome,
+                "sex": sex,
+                "weight_g": weight,
+                "apgar_1": baby.get("apgar_1"),
+                "apgar_5": baby.get("apgar_5"),
+                "died_at": baby.get("died_at"),
+            }
+        )
     return out
 
 
 @transaction.atomic
 def delivery_record(
-    *, actor, pregnancy: Pregnancy, delivered_at, mode: str, facility=None, blood_loss_ml=None,
-    complications=(), newborns: list[dict], near_miss_criteria=(), discharged_at=None, notes: str = "",
+    *,
+    actor,
+    pregnancy: Pregnancy,
+    delivered_at,
+    mode: str,
+    facility=None,
+    blood_loss_ml=None,
+    complications=(),
+    newborns: list[dict],
+    near_miss_criteria=(),
+    discharged_at=None,
+    notes: str = "",
 ) -> Delivery:
     """Record the birth: the pregnancy becomes postpartum with outcome ``delivery``."""
     require_action(actor, Action.RECORD_CLINICAL)
@@ -224,22 +290,42 @@ def delivery_record(
     if pregnancy.edd is not None:
         ga_days = max(gestational_age(pregnancy.edd, timezone.localdate(delivered_at)).total_days, 0)
     delivery = Delivery.objects.create(
-        pregnancy=pregnancy, delivered_at=delivered_at, facility=facility, ga_days=ga_days, mode=mode,
-        blood_loss_ml=blood_loss_ml, complications=sorted(set(complications)), attended_by=actor,
-        discharged_at=discharged_at, notes=notes[:5000],
+        pregnancy=pregnancy,
+        delivered_at=delivered_at,
+        facility=facility,
+        ga_days=ga_days,
+        mode=mode,
+        blood_loss_ml=blood_loss_ml,
+        complications=sorted(set(complications)),
+        attended_by=actor,
+        discharged_at=discharged_at,
+        notes=notes[:5000],
     )
     Newborn.objects.bulk_create([Newborn(delivery=delivery, **baby) for baby in babies])
     if near_miss_criteria:
         NearMissEvent.objects.create(
-            pregnancy=pregnancy, occurred_at=delivered_at, criteria=sorted(set(near_miss_criteria)),
-            facility=facility or actor.facility, recorded_by=actor,
+            pregnancy=pregnancy,
+            occurred_at=delivered_at,
+            criteria=sorted(set(near_miss_criteria)),
+            facility=facility or actor.facility,
+            recorded_by=actor,
         )
     pregnancy.outcome, pregnancy.ended_on = PregnancyOutcome.DELIVERY, timezone.localdate(delivered_at)
     pregnancy.next_visit_date = None
-    _set_status(actor, pregnancy, S.POSTPARTUM, extra_fields=["outcome", "ended_on", "next_visit_date"],
-                changes={"outcome": "delivery"})
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=delivery, patient_ids=[pregnancy.patient.external_id],
-                 changes={"newborns": len(babies), "near_miss": bool(near_miss_criteria)})
+    _set_status(
+        actor,
+        pregnancy,
+        S.POSTPARTUM,
+        extra_fields=["outcome", "ended_on", "next_visit_date"],
+        changes={"outcome": "delivery"},
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=delivery,
+        patient_ids=[pregnancy.patient.external_id],
+        changes={"newborns": len(babies), "near_miss": bool(near_miss_criteria)},
+    )
     return delivery
 
 
@@ -254,8 +340,13 @@ def delivery_discharge(*, actor, delivery: Delivery, discharged_at) -> Delivery:
     errors.raise_if_any()
     delivery.discharged_at = discharged_at
     delivery.save(update_fields=["discharged_at", "updated_at"])
-    audit_record(actor=actor, action=AuditAction.UPDATE, obj=delivery,
-                 patient_ids=[delivery.pregnancy.patient.external_id], changes={"fields": ["discharged_at"]})
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=delivery,
+        patient_ids=[delivery.pregnancy.patient.external_id],
+        changes={"fields": ["discharged_at"]},
+    )
     return delivery
 
 
@@ -275,15 +366,24 @@ def near_miss_record(*, actor, pregnancy: Pregnancy, occurred_at, criteria, note
     if ended is not None and timezone.localdate(occurred_at) > ended + dt.timedelta(days=365):
         errors.add("occurred_at", _("More than a year after the end of the pregnancy."))
     errors.raise_if_any()
-    event = NearMissEvent.objects.create(pregnancy=pregnancy, occurred_at=occurred_at, criteria=criteria,
-                                         facility=actor.facility, notes=notes[:5000], recorded_by=actor)
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=event, patient_ids=[pregnancy.patient.external_id])
+    event = NearMissEvent.objects.create(
+        pregnancy=pregnancy,
+        occurred_at=occurred_at,
+        criteria=criteria,
+        facility=actor.facility,
+        notes=notes[:5000],
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=event, patient_ids=[pregnancy.patient.external_id]
+    )
     return event
 
 
 @transaction.atomic
-def maternal_death_record(*, actor, pregnancy: Pregnancy, died_at, cause: str, icd10: str = "",
-                          facility=None) -> MaternalDeath:
+def maternal_death_record(
+    *, actor, pregnancy: Pregnancy, died_at, cause: str, icd10: str = "", facility=None
+) -> MaternalDeath:
     """Record a death at any time up to one year after the end of the pregnancy (late after day 42)."""
     require_action(actor, Action.RECORD_CLINICAL)
     pregnancy = Pregnancy.objects.select_for_update().select_related("patient").get(pk=pregnancy.pk)
@@ -301,9 +401,16 @@ def maternal_death_record(*, actor, pregnancy: Pregnancy, died_at, cause: str, i
     check_transition(pregnancy, S.MATERNAL_DEATH)
     is_late = ended is not None and died_on is not None and died_on > ended + dt.timedelta(days=42)
     death = MaternalDeath.objects.create(
-        pregnancy=pregnancy, died_at=died_at, facility=facility, cause=cause.strip()[:5000],
-        icd10=(icd10 or "").strip().upper()[:10], is_late=is_late, recorded_by=actor,
+        pregnancy=pregnancy,
+        died_at=died_at,
+        facility=facility,
+        cause=cause.strip()[:5000],
+        icd10=(icd10 or "").strip().upper()[:10],
+        is_late=is_late,
+        recorded_by=actor,
     )
     _set_status(actor, pregnancy, S.MATERNAL_DEATH, changes={"late": is_late})
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=death, patient_ids=[pregnancy.patient.external_id])
+    audit_record(
+        actor=actor, action=AuditAction.CREATE, obj=death, patient_ids=[pregnancy.patient.external_id]
+    )
     return death

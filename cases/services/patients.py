@@ -54,8 +54,11 @@ def _clean_identity(data: dict, errors: Errors) -> dict:
                 out["id_number"] = parsed.number
                 birth = data.get("birth_date")
                 if birth and birth != parsed.birth_date:
-                    errors.add("birth_date", _("The date of birth does not agree with the ID number (%(date)s).")
-                               % {"date": parsed.birth_date.isoformat()})
+                    errors.add(
+                        "birth_date",
+                        _("The date of birth does not agree with the ID number (%(date)s).")
+                        % {"date": parsed.birth_date.isoformat()},
+                    )
                 out["birth_date"] = parsed.birth_date
     if "birth_date" in data and "birth_date" not in out:
         out["birth_date"] = data.get("birth_date")
@@ -65,7 +68,9 @@ def _clean_identity(data: dict, errors: Errors) -> dict:
         if birth > timezone.localdate():
             errors.add("birth_date", _("The date of birth is in the future."))
         elif not MIN_AGE_YEARS <= age <= MAX_AGE_YEARS:
-            errors.add("birth_date", _("Her age would be %(age)d years: check the date of birth.") % {"age": age})
+            errors.add(
+                "birth_date", _("Her age would be %(age)d years: check the date of birth.") % {"age": age}
+            )
     for field in ("phone", "emergency_contact_phone"):
         if field in data:
             try:
@@ -116,7 +121,8 @@ def _raise_duplicate(actor, existing: Patient) -> None:
 def patient_register(*, actor, record_prefix: str = "MS", is_unidentified: bool = False, **data) -> Patient:
     """Register a woman at the actor's facility. Fields: name, id_number, document_type, document_number,
     birth_date, birth_date_estimated, phone, residence_region, address, emergency_contact_name,
-    emergency_contact_phone. Raises ``ValidationFailed`` naming every bad field, ``DuplicatePatient`` (409)."""
+    emergency_contact_phone. Raises ``ValidationFailed`` naming every bad field, ``DuplicatePatient``
+    (409)."""
     require_action(actor, Action.REGISTER_PATIENT)
     facility = require_facility(actor)
     errors = Errors()
@@ -124,24 +130,30 @@ def patient_register(*, actor, record_prefix: str = "MS", is_unidentified: bool 
     cleaned = _clean_identity(data, errors)
     errors.raise_if_any()
     existing = _existing_duplicate(
-        id_number=cleaned.get("id_number"), document_type=cleaned.get("document_type", ""),
+        id_number=cleaned.get("id_number"),
+        document_type=cleaned.get("document_type", ""),
         document_number=cleaned.get("document_number", ""),
     )
     if existing is not None:
         _raise_duplicate(actor, existing)
     patient = Patient(
-        registered_facility=facility, is_unidentified=is_unidentified,
-        birth_date_estimated=bool(data.get("birth_date_estimated")), **cleaned,
+        registered_facility=facility,
+        is_unidentified=is_unidentified,
+        birth_date_estimated=bool(data.get("birth_date_estimated")),
+        **cleaned,
     )
     try:
         with transaction.atomic():
             patient.record_number = next_record_number(record_prefix)
             patient.save(force_insert=True)
-            audit_record(actor=actor, action=AuditAction.CREATE, obj=patient, patient_ids=[patient.external_id])
+            audit_record(
+                actor=actor, action=AuditAction.CREATE, obj=patient, patient_ids=[patient.external_id]
+            )
     except IntegrityError:
         # Two registrations of the same ID raced: the unique constraint settled it.
         existing = _existing_duplicate(
-            id_number=cleaned.get("id_number"), document_type=cleaned.get("document_type", ""),
+            id_number=cleaned.get("id_number"),
+            document_type=cleaned.get("document_type", ""),
             document_number=cleaned.get("document_number", ""),
         )
         if existing is None:
@@ -156,17 +168,22 @@ def patient_update(*, actor, patient: Patient, **data) -> Patient:
     if patient.status != PatientStatus.ACTIVE:
         raise Conflict(_("This record was merged; change the record it was merged into."))
     errors = Errors()
-    if "id_number" in data and "birth_date" not in data and patient.birth_date and not data.get("id_number"):
-        data["birth_date"] = patient.birth_date
     cleaned = _clean_identity(data, errors)
-    if "id_number" in cleaned and cleaned["id_number"] and "birth_date" not in data and patient.birth_date:
-        if patient.birth_date != cleaned["birth_date"] and not patient.birth_date_estimated:
-            errors.add("birth_date", _("The date of birth does not agree with the ID number (%(date)s).")
-                       % {"date": cleaned["birth_date"].isoformat()})
+    id_birth = cleaned.get("birth_date") if cleaned.get("id_number") and "birth_date" not in data else None
+    if (
+        id_birth
+        and patient.birth_date
+        and id_birth != patient.birth_date
+        and not patient.birth_date_estimated
+    ):
+        message = _("The date of birth does not agree with the ID number (%(date)s).")
+        errors.add("birth_date", message % {"date": id_birth.isoformat()})
     errors.raise_if_any()
     existing = _existing_duplicate(
-        id_number=cleaned.get("id_number"), document_type=cleaned.get("document_type", ""),
-        document_number=cleaned.get("document_number", ""), exclude_pk=patient.pk,
+        id_number=cleaned.get("id_number"),
+        document_type=cleaned.get("document_type", ""),
+        document_number=cleaned.get("document_number", ""),
+        exclude_pk=patient.pk,
     )
     if existing is not None:
         _raise_duplicate(actor, existing)
@@ -185,12 +202,19 @@ def patient_update(*, actor, patient: Patient, **data) -> Patient:
             setattr(patient, field, cleaned[field])
     if changed:
         patient.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=patient, patient_ids=[patient.external_id],
-                     changes={"fields": sorted(changed)})
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=patient,
+            patient_ids=[patient.external_id],
+            changes={"fields": sorted(changed)},
+        )
     return patient
 
 
-def patient_find_duplicates(*, actor, name: str, birth_date=None, phone: str = "", exclude=None) -> list[Patient]:
+def patient_find_duplicates(
+    *, actor, name: str, birth_date=None, phone: str = "", exclude=None
+) -> list[Patient]:
     """Records the actor may see with the same name and the same birth date or phone (near-duplicates)."""
     from ..access import patients_visible_to
 
@@ -216,15 +240,32 @@ def patient_find_duplicates(*, actor, name: str, birth_date=None, phone: str = "
 def patient_reveal_id_number(*, actor, patient: Patient, reason: str = "") -> dict:
     """The full identifiers, for a user whose role allows it. Every reveal is audited."""
     require_action(actor, Action.REVEAL_ID_NUMBER)
-    audit_record(actor=actor, action=AuditAction.REVEAL, obj=patient, patient_ids=[patient.external_id],
-                 reason=(reason or "")[:500])
-    return {"id_number": patient.id_number, "document_type": patient.document_type,
-            "document_number": patient.document_number}
+    audit_record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        obj=patient,
+        patient_ids=[patient.external_id],
+        reason=(reason or "")[:500],
+    )
+    return {
+        "id_number": patient.id_number,
+        "document_type": patient.document_type,
+        "document_number": patient.document_number,
+    }
 
 
 @transaction.atomic
-def consent_record(*, actor, patient: Patient, purpose: str, version: str, given_on=None, given_by: str = "self",
-                   guardian_name: str = "", guardian_relation: str = "") -> Consent:
+def consent_record(
+    *,
+    actor,
+    patient: Patient,
+    purpose: str,
+    version: str,
+    given_on=None,
+    given_by: str = "self",
+    guardian_name: str = "",
+    guardian_relation: str = "",
+) -> Consent:
     errors = Errors()
     if given_by == "guardian" and not guardian_name.strip():
         errors.add("guardian_name", _("Name the guardian who gave consent."))
@@ -232,18 +273,34 @@ def consent_record(*, actor, patient: Patient, purpose: str, version: str, given
         errors.add("given_on", _("The date is in the future."))
     errors.raise_if_any()
     consent = Consent.objects.create(
-        patient=patient, purpose=purpose, version=version[:20], given_on=given_on or timezone.localdate(),
-        given_by=given_by, guardian_name=guardian_name.strip()[:100], guardian_relation=guardian_relation.strip()[:40],
+        patient=patient,
+        purpose=purpose,
+        version=version[:20],
+        given_on=given_on or timezone.localdate(),
+        given_by=given_by,
+        guardian_name=guardian_name.strip()[:100],
+        guardian_relation=guardian_relation.strip()[:40],
         recorded_by=actor,
     )
-    audit_record(actor=actor, action=AuditAction.CREATE, obj=consent, patient_ids=[patient.external_id],
-                 changes={"purpose": purpose, "version": consent.version})
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=consent,
+        patient_ids=[patient.external_id],
+        changes={"purpose": purpose, "version": consent.version},
+    )
     return consent
 
 
 @transaction.atomic
-def patient_merge(*, actor, duplicate: Patient, survivor: Patient, continuing_pregnancy: Pregnancy | None = None,
-                  reason: str) -> Patient:
+def patient_merge(
+    *,
+    actor,
+    duplicate: Patient,
+    survivor: Patient,
+    continuing_pregnancy: Pregnancy | None = None,
+    reason: str,
+) -> Patient:
     """Merge ``duplicate`` into ``survivor`` (e.g. an emergency registration matched to her real record).
 
     The duplicate stays as a row with ``status = merged`` and ``merged_into`` so its id still resolves.
@@ -254,7 +311,9 @@ def patient_merge(*, actor, duplicate: Patient, survivor: Patient, continuing_pr
     require_action(actor, Action.MERGE_RECORDS)
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("Say why these records are the same woman.")]})
-    patients = {p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[duplicate.pk, survivor.pk])}
+    patients = {
+        p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[duplicate.pk, survivor.pk])
+    }
     duplicate, survivor = patients[duplicate.pk], patients[survivor.pk]
     if duplicate.pk == survivor.pk:
         raise ValidationFailed(errors={"duplicate": [_("A record cannot be merged into itself.")]})
@@ -263,35 +322,58 @@ def patient_merge(*, actor, duplicate: Patient, survivor: Patient, continuing_pr
     if duplicate.id_number and survivor.id_number and duplicate.id_number != survivor.id_number:
         raise ValidationFailed(errors={"duplicate": [_("The two records have different ID numbers.")]})
     open_pregnancies = list(
-        Pregnancy.objects.select_for_update().filter(patient__in=[duplicate, survivor], status__in=["active", "postpartum"])
+        Pregnancy.objects.select_for_update().filter(
+            patient__in=[duplicate, survivor], status__in=["active", "postpartum"]
+        )
     )
     moved_into = None
     if len(open_pregnancies) == 2:
         if continuing_pregnancy is None or continuing_pregnancy.pk not in {p.pk for p in open_pregnancies}:
             raise ValidationFailed(
-                errors={"continuing_pregnancy": [_("Both records have an open pregnancy: choose the one that continues.")]}
+                errors={
+                    "continuing_pregnancy": [
+                        _("Both records have an open pregnancy: choose the one that continues.")
+                    ]
+                }
             )
         ending = next(p for p in open_pregnancies if p.pk != continuing_pregnancy.pk)
         moved_into = _merge_pregnancy(ending=ending, into=continuing_pregnancy)
     Pregnancy.objects.filter(patient=duplicate).update(patient=survivor, updated_at=timezone.now())
     taken = []
-    for field in ("id_number", "document_type", "document_number", "birth_date", "phone", "address",
-                  "emergency_contact_name", "emergency_contact_phone", "residence_region"):
+    for field in (
+        "id_number",
+        "document_type",
+        "document_number",
+        "birth_date",
+        "phone",
+        "address",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+        "residence_region",
+    ):
         if not getattr(survivor, field) and getattr(duplicate, field):
             setattr(survivor, field, getattr(duplicate, field))
             taken.append(field)
     duplicate.status = PatientStatus.MERGED
     duplicate.merged_into = survivor
-    duplicate.id_number = None if "id_number" in taken or duplicate.id_number == survivor.id_number else duplicate.id_number
+    duplicate.id_number = (
+        None if "id_number" in taken or duplicate.id_number == survivor.id_number else duplicate.id_number
+    )
     duplicate.save(update_fields=["status", "merged_into", "id_number", "updated_at"])
     if taken:
         survivor.is_unidentified = survivor.is_unidentified and duplicate.is_unidentified
         survivor.save(update_fields=[*taken, "is_unidentified", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=survivor, patient_ids=[survivor.external_id, duplicate.external_id],
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=survivor,
+        patient_ids=[survivor.external_id, duplicate.external_id],
         reason=reason.strip()[:1000],
-        changes={"merged": str(duplicate.external_id), "fields_taken": taken,
-                 "pregnancy_merged": str(moved_into.external_id) if moved_into else None},
+        changes={
+            "merged": str(duplicate.external_id),
+            "fields_taken": taken,
+            "pregnancy_merged": str(moved_into.external_id) if moved_into else None,
+        },
     )
     return survivor
 
@@ -303,7 +385,9 @@ def _merge_pregnancy(*, ending: Pregnancy, into: Pregnancy) -> Pregnancy:
     Visit.objects.filter(pregnancy=ending).update(pregnancy=into, updated_at=now)
     PregnancyDating.objects.filter(pregnancy=ending).update(pregnancy=into, adopted=False, updated_at=now)
     open_kinds = set(CareTask.objects.filter(pregnancy=into, status="open").values_list("kind", flat=True))
-    CareTask.objects.filter(pregnancy=ending, status="open", kind__in=open_kinds).update(status="cancelled", updated_at=now)
+    CareTask.objects.filter(pregnancy=ending, status="open", kind__in=open_kinds).update(
+        status="cancelled", updated_at=now
+    )
     CareTask.objects.filter(pregnancy=ending).update(pregnancy=into, updated_at=now)
     ending.status = PregnancyStatus.MERGED
     ending.merged_into = into

@@ -62,8 +62,9 @@ def care_task_open(*, pregnancy: Pregnancy, kind: str, facility, due_at=None, de
         return existing
     try:
         with transaction.atomic():
-            return CareTask.objects.create(pregnancy=pregnancy, kind=kind, facility=facility, due_at=due_at,
-                                           details=details or {})
+            return CareTask.objects.create(
+                pregnancy=pregnancy, kind=kind, facility=facility, due_at=due_at, details=details or {}
+            )
     except IntegrityError:
         return CareTask.objects.get(pregnancy=pregnancy, kind=kind, status=CareTaskStatus.OPEN)
 
@@ -75,8 +76,13 @@ def care_task_complete(*, actor, task: CareTask, status: str = CareTaskStatus.DO
     )
     task.refresh_from_db()
     if updated:
-        audit_record(actor=actor, action=AuditAction.TRANSITION, obj=task,
-                     patient_ids=[task.pregnancy.patient.external_id], changes={"status": status})
+        audit_record(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            obj=task,
+            patient_ids=[task.pregnancy.patient.external_id],
+            changes={"status": status},
+        )
     return task
 
 
@@ -84,17 +90,26 @@ def _pmtct_check(pregnancy: Pregnancy) -> None:
     """Any unknown HIV / syphilis / hepatitis B status opens a "tests pending" task (PMTCT: test at
     the first visit); all known closes it."""
     unknown = [
-        name for name, value in (("hiv", pregnancy.hiv_status), ("syphilis", pregnancy.syphilis_status),
-                                 ("hbv", pregnancy.hbv_status))
+        name
+        for name, value in (
+            ("hiv", pregnancy.hiv_status),
+            ("syphilis", pregnancy.syphilis_status),
+            ("hbv", pregnancy.hbv_status),
+        )
         if value == InfectionStatus.UNKNOWN
     ]
     if unknown and pregnancy.is_open:
-        care_task_open(pregnancy=pregnancy, kind=CareTaskKind.PMTCT_TESTS_PENDING,
-                       facility=pregnancy.managing_facility, due_at=timezone.now() + dt.timedelta(hours=24),
-                       details={"unknown": unknown})
+        care_task_open(
+            pregnancy=pregnancy,
+            kind=CareTaskKind.PMTCT_TESTS_PENDING,
+            facility=pregnancy.managing_facility,
+            due_at=timezone.now() + dt.timedelta(hours=24),
+            details={"unknown": unknown},
+        )
     elif not unknown:
-        CareTask.objects.filter(pregnancy=pregnancy, kind=CareTaskKind.PMTCT_TESTS_PENDING,
-                                status=CareTaskStatus.OPEN).update(status=CareTaskStatus.DONE, done_at=timezone.now())
+        CareTask.objects.filter(
+            pregnancy=pregnancy, kind=CareTaskKind.PMTCT_TESTS_PENDING, status=CareTaskStatus.OPEN
+        ).update(status=CareTaskStatus.DONE, done_at=timezone.now())
 
 
 def _check_obstetric_history(errors: Errors, gravida, para, fetuses) -> None:
@@ -103,7 +118,9 @@ def _check_obstetric_history(errors: Errors, gravida, para, fetuses) -> None:
     if para is not None and not 0 <= para <= 20:
         errors.add("para", _("Para is between 0 and 20."))
     if gravida is not None and para is not None and para >= gravida:
-        errors.add("para", _("Para (previous births) must be less than gravida (pregnancies including this one)."))
+        errors.add(
+            "para", _("Para (previous births) must be less than gravida (pregnancies including this one).")
+        )
     if fetuses is not None and not 1 <= fetuses <= 8:
         errors.add("fetuses", _("Number of fetuses is between 1 and 8."))
 
@@ -121,8 +138,11 @@ def _initial_dating(errors: Errors, *, lmp, edd, cycle_length, today: dt.date) -
             return None, ""
         computed = edd_from_lmp(lmp, cycle_length or 28)
         if edd is not None and edd != computed:
-            errors.add("edd", _("The EDD does not match the LMP (%(edd)s); record an ultrasound to redate.")
-                       % {"edd": computed.isoformat()})
+            errors.add(
+                "edd",
+                _("The EDD does not match the LMP (%(edd)s); record an ultrasound to redate.")
+                % {"edd": computed.isoformat()},
+            )
         return computed, DatingMethod.LMP
     if edd is not None:
         if not today - dt.timedelta(days=60) <= edd <= today + dt.timedelta(days=280):
@@ -133,11 +153,25 @@ def _initial_dating(errors: Errors, *, lmp, edd, cycle_length, today: dt.date) -
 
 
 def pregnancy_register(
-    *, actor, patient: Patient, lmp=None, edd=None, cycle_length: int | None = 28, gravida=None, para=None,
-    fetuses: int | None = 1, booked_on=None, follow_up_facility=None, responsible_clinician=None,
-    hiv_status: str = InfectionStatus.UNKNOWN, syphilis_status: str = InfectionStatus.UNKNOWN,
-    hbv_status: str = InfectionStatus.UNKNOWN, is_emergency_registration: bool = False, arrived_at=None,
-    chief_complaint: str = "", dating_method: str | None = None,
+    *,
+    actor,
+    patient: Patient,
+    lmp=None,
+    edd=None,
+    cycle_length: int | None = 28,
+    gravida=None,
+    para=None,
+    fetuses: int | None = 1,
+    booked_on=None,
+    follow_up_facility=None,
+    responsible_clinician=None,
+    hiv_status: str = InfectionStatus.UNKNOWN,
+    syphilis_status: str = InfectionStatus.UNKNOWN,
+    hbv_status: str = InfectionStatus.UNKNOWN,
+    is_emergency_registration: bool = False,
+    arrived_at=None,
+    chief_complaint: str = "",
+    dating_method: str | None = None,
 ) -> Pregnancy:
     """Open a pregnancy managed and booked at the actor's facility. One open pregnancy per woman."""
     require_action(actor, Action.REGISTER_PATIENT)
@@ -152,14 +186,28 @@ def pregnancy_register(
         errors.add("patient", _("This record was merged into another one."))
     errors.raise_if_any()
     if Pregnancy.objects.filter(patient=patient, status__in=["active", "postpartum"]).exists():
-        raise Conflict(_("She already has an open pregnancy."), errors={"patient": [_("An open pregnancy exists.")]})
+        raise Conflict(
+            _("She already has an open pregnancy."), errors={"patient": [_("An open pregnancy exists.")]}
+        )
     pregnancy = Pregnancy(
-        patient=patient, booking_facility=facility, managing_facility=facility, follow_up_facility=follow_up_facility,
+        patient=patient,
+        booking_facility=facility,
+        managing_facility=facility,
+        follow_up_facility=follow_up_facility,
         responsible_clinician=responsible_clinician or (actor if actor.has_role("obstetrician") else None),
-        booked_on=booked_on or today, lmp=lmp, cycle_length=cycle_length or 28, edd=chosen_edd,
-        dating_method=dating_method or method, gravida=gravida, para=para, fetuses=fetuses or 1,
-        hiv_status=hiv_status, syphilis_status=syphilis_status, hbv_status=hbv_status,
-        is_emergency_registration=is_emergency_registration, arrived_at=arrived_at,
+        booked_on=booked_on or today,
+        lmp=lmp,
+        cycle_length=cycle_length or 28,
+        edd=chosen_edd,
+        dating_method=dating_method or method,
+        gravida=gravida,
+        para=para,
+        fetuses=fetuses or 1,
+        hiv_status=hiv_status,
+        syphilis_status=syphilis_status,
+        hbv_status=hbv_status,
+        is_emergency_registration=is_emergency_registration,
+        arrived_at=arrived_at,
         chief_complaint=chief_complaint[:300],
     )
     try:
@@ -167,11 +215,18 @@ def pregnancy_register(
             pregnancy.save(force_insert=True)
             if chosen_edd is not None:
                 PregnancyDating.objects.create(
-                    pregnancy=pregnancy, method=pregnancy.dating_method, lmp=lmp, computed_edd=chosen_edd,
-                    adopted=True, recorded_by=actor, reason=_("At booking"),
+                    pregnancy=pregnancy,
+                    method=pregnancy.dating_method,
+                    lmp=lmp,
+                    computed_edd=chosen_edd,
+                    adopted=True,
+                    recorded_by=actor,
+                    reason=_("At booking"),
                 )
             _pmtct_check(pregnancy)
-            audit_record(actor=actor, action=AuditAction.CREATE, obj=pregnancy, patient_ids=[patient.external_id])
+            audit_record(
+                actor=actor, action=AuditAction.CREATE, obj=pregnancy, patient_ids=[patient.external_id]
+            )
     except IntegrityError as exc:
         raise Conflict(_("She already has an open pregnancy.")) from exc
     return pregnancy
@@ -179,8 +234,19 @@ def pregnancy_register(
 
 @transaction.atomic
 def pregnancy_redate(
-    *, actor, pregnancy: Pregnancy, method: str, scan_date=None, ga_days_at_scan=None, crl_mm=None, lmp=None,
-    cycle_length=None, transfer_date=None, embryo_age_days=None, reason: str = "", adopt: bool | None = None,
+    *,
+    actor,
+    pregnancy: Pregnancy,
+    method: str,
+    scan_date=None,
+    ga_days_at_scan=None,
+    crl_mm=None,
+    lmp=None,
+    cycle_length=None,
+    transfer_date=None,
+    embryo_age_days=None,
+    reason: str = "",
+    adopt: bool | None = None,
 ) -> PregnancyDating:
     """Record a dating and decide whether it becomes the EDD.
 
@@ -200,7 +266,9 @@ def pregnancy_redate(
         elif scan_date > today:
             errors.add("scan_date", _("The scan date cannot be in the future."))
         elif not 5 * 7 <= ga_days_at_scan <= 42 * 7:
-            errors.add("ga_days_at_scan", _("The gestational age at the scan must be between 5 and 42 weeks."))
+            errors.add(
+                "ga_days_at_scan", _("The gestational age at the scan must be between 5 and 42 weeks.")
+            )
         else:
             computed = edd_from_ultrasound(scan_date, ga_days_at_scan)
     elif method == DatingMethod.LMP:
@@ -220,41 +288,71 @@ def pregnancy_redate(
     if adopt is None:
         if pregnancy.edd is None:
             adopt = True
-        elif method == DatingMethod.ULTRASOUND and pregnancy.dating_method in (DatingMethod.LMP, DatingMethod.ESTIMATE):
+        elif method == DatingMethod.ULTRASOUND and pregnancy.dating_method in (
+            DatingMethod.LMP,
+            DatingMethod.ESTIMATE,
+        ):
             adopt = should_redate_to_ultrasound(pregnancy.edd, computed, ga_days_at_scan)
         else:
             adopt = False
     if adopt and pregnancy.edd is not None and computed != pregnancy.edd and not reason.strip():
         raise ValidationFailed(errors={"reason": [_("Changing the EDD needs a reason.")]})
     dating = PregnancyDating.objects.create(
-        pregnancy=pregnancy, method=method, lmp=lmp, scan_date=scan_date, ga_days_at_scan=ga_days_at_scan,
-        crl_mm=crl_mm, transfer_date=transfer_date, embryo_age_days=embryo_age_days, computed_edd=computed,
-        adopted=adopt, reason=reason.strip()[:300], recorded_by=actor,
+        pregnancy=pregnancy,
+        method=method,
+        lmp=lmp,
+        scan_date=scan_date,
+        ga_days_at_scan=ga_days_at_scan,
+        crl_mm=crl_mm,
+        transfer_date=transfer_date,
+        embryo_age_days=embryo_age_days,
+        computed_edd=computed,
+        adopted=adopt,
+        reason=reason.strip()[:300],
+        recorded_by=actor,
     )
     old_edd = pregnancy.edd
     if adopt and computed != old_edd:
-        PregnancyDating.objects.filter(pregnancy=pregnancy, adopted=True).exclude(pk=dating.pk).update(adopted=False)
+        PregnancyDating.objects.filter(pregnancy=pregnancy, adopted=True).exclude(pk=dating.pk).update(
+            adopted=False
+        )
         pregnancy.edd, pregnancy.dating_method = computed, method
         if method == DatingMethod.LMP:
             pregnancy.lmp = lmp
         pregnancy.save(update_fields=["edd", "dating_method", "lmp", "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=pregnancy,
+        patient_ids=[pregnancy.patient.external_id],
         reason=dating.reason,
-        changes={"dating": method, "computed_edd": computed.isoformat(), "adopted": adopt,
-                 "edd": [old_edd.isoformat() if old_edd else None, pregnancy.edd.isoformat() if pregnancy.edd else None]},
+        changes={
+            "dating": method,
+            "computed_edd": computed.isoformat(),
+            "adopted": adopt,
+            "edd": [
+                old_edd.isoformat() if old_edd else None,
+                pregnancy.edd.isoformat() if pregnancy.edd else None,
+            ],
+        },
     )
     return dating
 
 
-def _set_status(actor, pregnancy: Pregnancy, to_status: str, *, reason: str = "", extra_fields=(), changes=None) -> None:
+def _set_status(
+    actor, pregnancy: Pregnancy, to_status: str, *, reason: str = "", extra_fields=(), changes=None
+) -> None:
     check_transition(pregnancy, to_status)
     old = pregnancy.status
     pregnancy.status = to_status
     pregnancy.save(update_fields=["status", *extra_fields, "updated_at"])
     audit_record(
-        actor=actor, action=AuditAction.TRANSITION, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
-        reason=reason, changes={"status": [old, to_status], **(changes or {})},
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=pregnancy,
+        patient_ids=[pregnancy.patient.external_id],
+        reason=reason,
+        changes={"status": [old, to_status], **(changes or {})},
     )
 
 
@@ -286,8 +384,14 @@ def pregnancy_end(*, actor, pregnancy: Pregnancy, outcome: str, ended_on, reason
     if ended_on is None or ended_on > timezone.localdate():
         raise ValidationFailed(errors={"ended_on": [_("Give the date, not in the future.")]})
     pregnancy.outcome, pregnancy.ended_on = outcome, ended_on
-    _set_status(actor, pregnancy, S.POSTPARTUM, reason=reason, extra_fields=["outcome", "ended_on"],
-                changes={"outcome": outcome})
+    _set_status(
+        actor,
+        pregnancy,
+        S.POSTPARTUM,
+        reason=reason,
+        extra_fields=["outcome", "ended_on"],
+        changes={"outcome": outcome},
+    )
     return pregnancy
 
 
@@ -298,10 +402,16 @@ def pregnancy_update(*, actor, pregnancy: Pregnancy, **fields) -> Pregnancy:
     allowed = {"responsible_clinician", "follow_up_facility", "next_visit_date", "gravida", "para", "fetuses"}
     unknown = set(fields) - allowed
     if unknown:
-        raise ValidationFailed(errors={name: [_("This field cannot be changed here.")] for name in sorted(unknown)})
+        raise ValidationFailed(
+            errors={name: [_("This field cannot be changed here.")] for name in sorted(unknown)}
+        )
     errors = Errors()
-    _check_obstetric_history(errors, fields.get("gravida", pregnancy.gravida), fields.get("para", pregnancy.para),
-                             fields.get("fetuses", pregnancy.fetuses))
+    _check_obstetric_history(
+        errors,
+        fields.get("gravida", pregnancy.gravida),
+        fields.get("para", pregnancy.para),
+        fields.get("fetuses", pregnancy.fetuses),
+    )
     next_visit = fields.get("next_visit_date")
     if next_visit is not None and next_visit < timezone.localdate():
         errors.add("next_visit_date", _("The next visit cannot be in the past."))
@@ -314,8 +424,13 @@ def pregnancy_update(*, actor, pregnancy: Pregnancy, **fields) -> Pregnancy:
         setattr(pregnancy, name, fields[name])
     if changed:
         pregnancy.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=pregnancy,
-                     patient_ids=[pregnancy.patient.external_id], changes={"fields": sorted(changed)})
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=pregnancy,
+            patient_ids=[pregnancy.patient.external_id],
+            changes={"fields": sorted(changed)},
+        )
     return pregnancy
 
 
@@ -332,7 +447,12 @@ def pregnancy_set_infection_status(*, actor, pregnancy: Pregnancy, **statuses) -
         setattr(pregnancy, name, statuses[name])
     if changed:
         pregnancy.save(update_fields=[*changed, "updated_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=pregnancy,
-                     patient_ids=[pregnancy.patient.external_id], changes={"fields": sorted(changed)})
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=pregnancy,
+            patient_ids=[pregnancy.patient.external_id],
+            changes={"fields": sorted(changed)},
+        )
     _pmtct_check(pregnancy)
     return pregnancy

@@ -43,10 +43,15 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
-        body = {"message": str(exc.message), "errors": {k: [str(m) for m in v] for k, v in exc.errors.items()}}
+        body = {
+            "message": str(exc.message),
+            "errors": {k: [str(m) for m in v] for k, v in exc.errors.items()},
+        }
         return Response(body | exc.extra, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        exc = exceptions.ValidationError(
+            detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

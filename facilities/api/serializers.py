@@ -19,7 +19,20 @@ class FacilitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Facility
         fields = [
-            "id", "name", "name_zh", "name_en", "code", "kind", "tier", "critical_care_level", "region",
-            "region_name", "capabilities", "referral_hotline", "phone", "address", "obstetric_beds",
+            "id",
+            "name",
+            "name_zh",
+            "name_en",
+            "code",
+            "kind",
+            "tier",
+            "critical_care_level",
+            "region",
+            "region_name",
+            "capabilities",
+            "referral_hotline",
+            "phone",
+            "address",
+            "obstetric_beds",
         ]
         read_only_fields = fields

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -87,9 +86,7 @@ TEMPLATES = [
 
 # --- Database: PostgreSQL only -------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/maternal_safety"
-    ),
+    "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/maternal_safety"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -199,7 +196,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Maternal Safety API",
     "DESCRIPTION": (
         "High-risk maternal case management across a regional hospital network. "
-        "Errors share one shape: {\"message\": \"...\", \"errors\": {\"field\": [\"...\"]}}."
+        'Errors share one shape: {"message": "...", "errors": {"field": ["..."]}}.'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -33,7 +33,9 @@ def test_token_is_issued_and_authenticates(api, midwife):
 
 
 def test_new_token_replaces_the_old_one(api, midwife):
-    first = api.post("/api/v1/auth/token/", {"username": "midwife", "password": PASSWORD}, format="json").json()
+    first = api.post(
+        "/api/v1/auth/token/", {"username": "midwife", "password": PASSWORD}, format="json"
+    ).json()
     api.post("/api/v1/auth/token/", {"username": "midwife", "password": PASSWORD}, format="json")
     response = api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {first['token']}")
     assert response.status_code == 401
@@ -41,7 +43,9 @@ def test_new_token_replaces_the_old_one(api, midwife):
 
 
 def test_expired_token_is_refused(api, midwife):
-    token = api.post("/api/v1/auth/token/", {"username": "midwife", "password": PASSWORD}, format="json").json()
+    token = api.post(
+        "/api/v1/auth/token/", {"username": "midwife", "password": PASSWORD}, format="json"
+    ).json()
     ApiToken.objects.filter(user=midwife).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     response = api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token['token']}")
     assert response.status_code == 401
@@ -51,7 +55,10 @@ def test_expired_token_is_refused(api, midwife):
 def test_wrong_password_is_400_in_the_error_shape(api, midwife):
     response = api.post("/api/v1/auth/token/", {"username": "midwife", "password": "nope"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"message": "Unable to sign in with the given user name and password.", "errors": {}}
+    assert response.json() == {
+        "message": "Unable to sign in with the given user name and password.",
+        "errors": {},
+    }
 
 
 def test_missing_fields_are_named(api):
@@ -83,7 +90,9 @@ def test_web_lockout_after_repeated_failures(client, midwife):
     assert "_auth_user_id" not in client.session
 
 
-def test_lockout_is_per_user_name_so_colleagues_on_the_same_address_can_sign_in(client, midwife, obstetrician):
+def test_lockout_is_per_user_name_so_colleagues_on_the_same_address_can_sign_in(
+    client, midwife, obstetrician
+):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/accounts/login/", {"username": "midwife", "password": "wrong"})
     response = client.post("/accounts/login/", {"username": "obstetrician", "password": PASSWORD})
@@ -115,7 +124,9 @@ def test_me_contract(api, obstetrician):
     assert body["id"] == str(obstetrician.external_id)
     assert body["roles"] == ["obstetrician"]
     assert body["facility"] == {
-        "id": str(obstetrician.facility.external_id), "name": "County A People's Hospital", "tier": "secondary",
+        "id": str(obstetrician.facility.external_id),
+        "name": "County A People's Hospital",
+        "tier": "secondary",
     }
     assert "confirm_grade" in body["permissions"]
     chinese = api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()

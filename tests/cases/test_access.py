@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from accounts.choices import Role
 from audit.models import AuditEvent
-from cases.access import access_pregnancy_by_id, can_change_pregnancy, patients_visible_to, pregnancies_visible_to
+from cases.access import (
+    access_pregnancy_by_id,
+    can_change_pregnancy,
+    patients_visible_to,
+    pregnancies_visible_to,
+)
 from cases.choices import GrantLevel
 from cases.models import BreakGlassAccess
 from cases.services import break_glass_open, pregnancy_access_grant, pregnancy_access_revoke
@@ -40,7 +45,9 @@ def test_follow_up_facility_sees_and_changes(pregnancy, outsider, other_facility
     assert can_change_pregnancy(outsider, pregnancy)
 
 
-def test_roles_without_case_reading_see_nothing_even_at_the_facility(pregnancy, facility_admin, auditor, system_admin):
+def test_roles_without_case_reading_see_nothing_even_at_the_facility(
+    pregnancy, facility_admin, auditor, system_admin
+):
     for user in (facility_admin, auditor, system_admin):
         assert visible(user) == set(), user.username
 
@@ -83,9 +90,17 @@ def test_supervisor_region_prefix_does_not_leak_to_a_sibling_code(pregnancy, cit
     assert stranger not in visible(supervisor)
 
 
-def test_read_grant_to_a_facility_lets_its_staff_read_but_not_write(pregnancy, outsider, obstetrician, other_facility):
-    pregnancy_access_grant(actor=obstetrician, pregnancy=pregnancy, facility=other_facility,
-                           level=GrantLevel.READ, reason="referral requested", source=("referrals.referral", "x"))
+def test_read_grant_to_a_facility_lets_its_staff_read_but_not_write(
+    pregnancy, outsider, obstetrician, other_facility
+):
+    pregnancy_access_grant(
+        actor=obstetrician,
+        pregnancy=pregnancy,
+        facility=other_facility,
+        level=GrantLevel.READ,
+        reason="referral requested",
+        source=("referrals.referral", "x"),
+    )
     assert visible(outsider) == {pregnancy}
     with pytest.raises(PermissionDenied):
         access_pregnancy_by_id(outsider, pregnancy.external_id, perm="change")
@@ -93,16 +108,32 @@ def test_read_grant_to_a_facility_lets_its_staff_read_but_not_write(pregnancy, o
     assert visible(colleague) == {pregnancy}, "staff who join later get the facility's grants"
 
 
-def test_write_grant_allows_change_and_revoke_removes_everything(pregnancy, outsider, obstetrician, other_facility):
-    pregnancy_access_grant(actor=obstetrician, pregnancy=pregnancy, facility=other_facility,
-                           level=GrantLevel.WRITE, reason="referral accepted")
+def test_write_grant_allows_change_and_revoke_removes_everything(
+    pregnancy, outsider, obstetrician, other_facility
+):
+    pregnancy_access_grant(
+        actor=obstetrician,
+        pregnancy=pregnancy,
+        facility=other_facility,
+        level=GrantLevel.WRITE,
+        reason="referral accepted",
+    )
     assert access_pregnancy_by_id(outsider, pregnancy.external_id, perm="change") == pregnancy
-    pregnancy_access_grant(actor=obstetrician, pregnancy=pregnancy, facility=other_facility,
-                           level=GrantLevel.READ, reason="downgraded to read")
+    pregnancy_access_grant(
+        actor=obstetrician,
+        pregnancy=pregnancy,
+        facility=other_facility,
+        level=GrantLevel.READ,
+        reason="downgraded to read",
+    )
     assert not can_change_pregnancy(outsider, pregnancy)
-    pregnancy_access_revoke(actor=obstetrician, pregnancy=pregnancy, facility=other_facility, reason="declined")
+    pregnancy_access_revoke(
+        actor=obstetrician, pregnancy=pregnancy, facility=other_facility, reason="declined"
+    )
     assert visible(outsider) == set()
-    actions = list(AuditEvent.objects.filter(object_id=str(pregnancy.external_id)).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(pregnancy.external_id)).values_list("action", flat=True)
+    )
     assert actions.count("grant") == 2 and actions.count("revoke") == 1
 
 
@@ -117,8 +148,9 @@ def test_moving_to_another_facility_moves_access(pregnancy, midwife, outsider):
 
 
 def test_break_glass_gives_time_limited_read_flagged_for_review(pregnancy, outsider):
-    access = break_glass_open(actor=outsider, pregnancy_id=pregnancy.external_id,
-                              reason="Unconscious arrival, need her history")
+    access = break_glass_open(
+        actor=outsider, pregnancy_id=pregnancy.external_id, reason="Unconscious arrival, need her history"
+    )
     assert visible(outsider) == {pregnancy}
     with pytest.raises(PermissionDenied):
         access_pregnancy_by_id(outsider, pregnancy.external_id, perm="change")
@@ -135,7 +167,11 @@ def test_break_glass_gives_time_limited_read_flagged_for_review(pregnancy, outsi
 def test_ordinary_read_is_audited_without_review_flag(pregnancy, midwife):
     access_pregnancy_by_id(midwife, pregnancy.external_id)
     event = AuditEvent.objects.get(action="read")
-    assert (event.actor, event.needs_review, event.patient_ids) == (midwife, False, [pregnancy.patient.external_id])
+    assert (event.actor, event.needs_review, event.patient_ids) == (
+        midwife,
+        False,
+        [pregnancy.patient.external_id],
+    )
 
 
 def test_break_glass_needs_a_reason_and_a_clinical_role(pregnancy, outsider, auditor):
@@ -143,11 +179,15 @@ def test_break_glass_needs_a_reason_and_a_clinical_role(pregnancy, outsider, aud
         break_glass_open(actor=outsider, pregnancy_id=pregnancy.external_id, reason="  short ")
     assert "reason" in excinfo.value.errors
     with pytest.raises(PermissionDenied):
-        break_glass_open(actor=auditor, pregnancy_id=pregnancy.external_id, reason="I would like to look please")
+        break_glass_open(
+            actor=auditor, pregnancy_id=pregnancy.external_id, reason="I would like to look please"
+        )
     assert not BreakGlassAccess.objects.exists()
 
 
-def test_patient_visible_where_registered_or_where_a_pregnancy_is_visible(pregnancy, midwife, outsider, supervisor):
+def test_patient_visible_where_registered_or_where_a_pregnancy_is_visible(
+    pregnancy, midwife, outsider, supervisor
+):
     assert list(patients_visible_to(midwife)) == [pregnancy.patient]
     assert list(patients_visible_to(supervisor)) == [pregnancy.patient]
     assert list(patients_visible_to(outsider)) == []

@@ -52,8 +52,17 @@ def test_gestational_age_across_leap_day():
 
 @pytest.mark.parametrize(
     ("ga_days", "threshold"),
-    [(8 * 7 + 6, 5), (9 * 7, 7), (15 * 7 + 6, 7), (16 * 7, 10), (21 * 7 + 6, 10), (22 * 7, 14), (27 * 7 + 6, 14),
-     (28 * 7, 21), (40 * 7, 21)],
+    [
+        (8 * 7 + 6, 5),
+        (9 * 7, 7),
+        (15 * 7 + 6, 7),
+        (16 * 7, 10),
+        (21 * 7 + 6, 10),
+        (22 * 7, 14),
+        (27 * 7 + 6, 14),
+        (28 * 7, 21),
+        (40 * 7, 21),
+    ],
 )
 def test_redating_thresholds_at_each_boundary(ga_days, threshold):
     assert redating_threshold_days(ga_days) == threshold

@@ -30,7 +30,9 @@ def test_spaces_are_ignored():
     assert parse_resident_id(" 110105 19491231 002X ").number == "11010519491231002X"
 
 
-@pytest.mark.parametrize("number", ["110105194912310021", "11010519491231002Y", "1101051949123100", "", "abc"])
+@pytest.mark.parametrize(
+    "number", ["110105194912310021", "11010519491231002Y", "1101051949123100", "", "abc"]
+)
 def test_bad_numbers_are_refused(number):
     with pytest.raises(InvalidIdNumber):
         parse_resident_id(number)
@@ -66,8 +68,15 @@ def test_masking_shows_first_six_and_last_four():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("13912345678", "+8613912345678"), ("139 1234 5678", "+8613912345678"), ("+86 139-1234-5678", "+8613912345678"),
-     ("008613912345678", "+8613912345678"), ("0771-5551234", "0771-5551234"), ("010-12345678", "010-12345678"), ("", "")],
+    [
+        ("13912345678", "+8613912345678"),
+        ("139 1234 5678", "+8613912345678"),
+        ("+86 139-1234-5678", "+8613912345678"),
+        ("008613912345678", "+8613912345678"),
+        ("0771-5551234", "0771-5551234"),
+        ("010-12345678", "010-12345678"),
+        ("", ""),
+    ],
 )
 def test_phone_normalisation(raw, expected):
     assert normalise_phone(raw) == expected

@@ -91,13 +91,22 @@ def test_odd_sequence_digit_warns_but_registers(api, midwife):
     assert response.json()["warnings"]
 
 
-def test_near_duplicates_only_show_records_the_user_may_see(api, midwife, outsider, home_facility, other_facility):
+def test_near_duplicates_only_show_records_the_user_may_see(
+    api, midwife, outsider, home_facility, other_facility
+):
     PatientFactory(name="王芳", birth_date=dt.date(1993, 1, 2), registered_facility=home_facility)
     PatientFactory(name="王芳", birth_date=dt.date(1993, 1, 2), registered_facility=other_facility)
-    mine = api.as_user(midwife).get("/api/v1/patients/duplicates/", {"name": "王芳", "birth_date": "1993-01-02"}).json()
+    mine = (
+        api.as_user(midwife)
+        .get("/api/v1/patients/duplicates/", {"name": "王芳", "birth_date": "1993-01-02"})
+        .json()
+    )
     assert len(mine) == 1
-    theirs = api.as_user(outsider).get("/api/v1/patients/duplicates/",
-                                       {"name": "王芳", "birth_date": "1993-01-02"}).json()
+    theirs = (
+        api.as_user(outsider)
+        .get("/api/v1/patients/duplicates/", {"name": "王芳", "birth_date": "1993-01-02"})
+        .json()
+    )
     assert len(theirs) == 1 and theirs[0]["id"] != mine[0]["id"]
 
 
@@ -105,12 +114,15 @@ def test_reveal_is_audited_and_needs_the_role(api, midwife, supervisor, pregnanc
     patient = pregnancy.patient
     patient.id_number = young_id()
     patient.save(update_fields=["id_number"])
-    response = api.as_user(midwife).post(f"/api/v1/patients/{patient.external_id}/reveal-id/",
-                                         {"reason": "handbook check"}, format="json")
+    response = api.as_user(midwife).post(
+        f"/api/v1/patients/{patient.external_id}/reveal-id/", {"reason": "handbook check"}, format="json"
+    )
     assert response.json()["id_number"] == young_id()
     event = AuditEvent.objects.get(action="reveal")
     assert (event.actor, event.reason) == (midwife, "handbook check")
-    denied = api.as_user(supervisor).post(f"/api/v1/patients/{patient.external_id}/reveal-id/", {}, format="json")
+    denied = api.as_user(supervisor).post(
+        f"/api/v1/patients/{patient.external_id}/reveal-id/", {}, format="json"
+    )
     assert denied.status_code == 403
     assert AuditEvent.objects.filter(action="reveal").count() == 1
 
@@ -142,19 +154,33 @@ def emergency(api, user, **extra):
 
 def test_merge_emergency_record_into_her_real_record(api, midwife, obstetrician, home_facility):
     real = register(api, midwife, id_number=young_id()).json()
-    real_pregnancy = api.as_user(midwife).post("/api/v1/pregnancies/", {"patient": real["id"], "lmp": str(
-        dt.date.today() - dt.timedelta(days=250))}, format="json").json()
+    real_pregnancy = (
+        api.as_user(midwife)
+        .post(
+            "/api/v1/pregnancies/",
+            {"patient": real["id"], "lmp": str(dt.date.today() - dt.timedelta(days=250))},
+            format="json",
+        )
+        .json()
+    )
     arrival = emergency(api, midwife)
     client = api.as_user(obstetrician)
-    response = client.post(f"/api/v1/patients/{real['id']}/merge/",
-                           {"duplicate": arrival["patient"], "reason": "Same woman, ID card brought by husband"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/patients/{real['id']}/merge/",
+        {"duplicate": arrival["patient"], "reason": "Same woman, ID card brought by husband"},
+        format="json",
+    )
     assert response.status_code == 400
     assert "continuing_pregnancy" in response.json()["errors"]
     response = client.post(
         f"/api/v1/patients/{real['id']}/merge/",
-        {"duplicate": arrival["patient"], "continuing_pregnancy": real_pregnancy["id"],
-         "reason": "Same woman, ID card brought by husband"}, format="json")
+        {
+            "duplicate": arrival["patient"],
+            "continuing_pregnancy": real_pregnancy["id"],
+            "reason": "Same woman, ID card brought by husband",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     old = client.get(f"/api/v1/patients/{arrival['patient']}/").json()
     assert (old["status"], old["merged_into"]) == ("merged", real["id"])
@@ -169,7 +195,8 @@ def test_merge_emergency_record_into_her_real_record(api, midwife, obstetrician,
 def test_merge_needs_the_role_and_a_reason(api, midwife, supervisor, facility_admin):
     first = register(api, midwife, name="甲").json()
     second = register(api, midwife, name="甲").json()
-    response = api.as_user(midwife).post(f"/api/v1/patients/{first['id']}/merge/",
-                                         {"duplicate": second["id"], "reason": "same"}, format="json")
+    response = api.as_user(midwife).post(
+        f"/api/v1/patients/{first['id']}/merge/", {"duplicate": second["id"], "reason": "same"}, format="json"
+    )
     assert response.status_code == 403  # midwives may not merge (docs/permissions.md)
     assert Patient.objects.filter(status="merged").count() == 0

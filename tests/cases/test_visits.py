@@ -18,9 +18,20 @@ def test_visit_records_vitals_and_ga(api, midwife, pregnancy):
     pregnancy.edd = timezone.localdate() + dt.timedelta(days=280 - (30 * 7 + 2))
     pregnancy.save()
     next_visit = timezone.localdate() + dt.timedelta(days=14)
-    response = post(api, midwife, pregnancy, sbp_mmhg=118, dbp_mmhg=72, pulse_bpm=88, temperature_c="36.8",
-                    weight_kg="63.5", hb_g_l=112, proteinuria="negative", fetal_heart_rate=140,
-                    next_visit_date=str(next_visit))
+    response = post(
+        api,
+        midwife,
+        pregnancy,
+        sbp_mmhg=118,
+        dbp_mmhg=72,
+        pulse_bpm=88,
+        temperature_c="36.8",
+        weight_kg="63.5",
+        hb_g_l=112,
+        proteinuria="negative",
+        fetal_heart_rate=140,
+        next_visit_date=str(next_visit),
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["gestational_age"] == {"weeks": 30, "days": 2}
     pregnancy.refresh_from_db()
@@ -29,8 +40,16 @@ def test_visit_records_vitals_and_ga(api, midwife, pregnancy):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("sbp_mmhg", 400), ("dbp_mmhg", -5), ("pulse_bpm", 0), ("temperature_c", "50"), ("spo2_pct", 101),
-     ("hb_g_l", 3), ("weight_kg", "900"), ("platelets_10e9_l", 0)],
+    [
+        ("sbp_mmhg", 400),
+        ("dbp_mmhg", -5),
+        ("pulse_bpm", 0),
+        ("temperature_c", "50"),
+        ("spo2_pct", 101),
+        ("hb_g_l", 3),
+        ("weight_kg", "900"),
+        ("platelets_10e9_l", 0),
+    ],
 )
 def test_impossible_values_are_refused(api, midwife, pregnancy, field, value):
     response = post(api, midwife, pregnancy, **{field: value})

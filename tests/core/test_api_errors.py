@@ -25,13 +25,22 @@ def test_validation_errors_are_named_by_field(api, outsider, pregnancy):
 def test_conflict_is_409_in_the_error_shape(api, outsider, pregnancy, facility_admin):
     from cases.services import break_glass_open
 
-    access = break_glass_open(actor=outsider, pregnancy_id=pregnancy.external_id, reason="Collapsed in clinic")
+    access = break_glass_open(
+        actor=outsider, pregnancy_id=pregnancy.external_id, reason="Collapsed in clinic"
+    )
     admin = facility_admin
     admin.facility = outsider.facility
     admin.save()
     client = api.as_user(admin)
-    assert client.post(f"/api/v1/break-glass/{access.external_id}/review/", {"note": "ok"}, format="json").status_code == 200
-    response = client.post(f"/api/v1/break-glass/{access.external_id}/review/", {"note": "again"}, format="json")
+    assert (
+        client.post(
+            f"/api/v1/break-glass/{access.external_id}/review/", {"note": "ok"}, format="json"
+        ).status_code
+        == 200
+    )
+    response = client.post(
+        f"/api/v1/break-glass/{access.external_id}/review/", {"note": "again"}, format="json"
+    )
     assert response.status_code == 409
     assert set(response.json()) == {"message", "errors"}
 

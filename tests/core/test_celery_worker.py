@@ -25,12 +25,35 @@ def worker_queue():
     db = connection.settings_dict
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "maternal_safety.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "maternal_safety", "worker", "-Q", queue, "--pool", "prefork",
-         "--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "maternal_safety",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     yield queue
     os.killpg(process.pid, signal.SIGTERM)
