@@ -18,6 +18,7 @@ from ..models import Consent, Patient, Pregnancy
 from ._common import Errors, clean_text, next_record_number, require_action, require_facility
 
 MIN_AGE_YEARS, MAX_AGE_YEARS = 9, 65
+GUARDIAN_CONSENT_BELOW_AGE = 14  # PIPL Art. 31
 
 
 class DuplicatePatient(Conflict):
@@ -267,6 +268,12 @@ def consent_record(
     guardian_relation: str = "",
 ) -> Consent:
     errors = Errors()
+    if (
+        given_by == "self"
+        and patient.birth_date is not None
+        and _age_on(patient.birth_date, timezone.localdate()) < GUARDIAN_CONSENT_BELOW_AGE
+    ):
+        errors.add("given_by", _("She is under 14: consent must be given by a guardian (PIPL Art. 31)."))
     if given_by == "guardian" and not guardian_name.strip():
         errors.add("guardian_name", _("Name the guardian who gave consent."))
     if given_on and given_on > timezone.localdate():

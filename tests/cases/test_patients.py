@@ -200,3 +200,38 @@ def test_merge_needs_the_role_and_a_reason(api, midwife, supervisor, facility_ad
     )
     assert response.status_code == 403  # midwives may not merge (docs/permissions.md)
     assert Patient.objects.filter(status="merged").count() == 0
+
+
+def test_consent_is_recorded_and_a_girl_under_14_needs_a_guardian(api, midwife, home_facility):
+    adult = PatientFactory(registered_facility=home_facility, birth_date=dt.date(1995, 1, 1))
+    client = api.as_user(midwife)
+    response = client.post(
+        f"/api/v1/patients/{adult.external_id}/consents/",
+        {"purpose": "sensitive", "version": "2026.1"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert adult.consents.get().version == "2026.1"
+    girl = PatientFactory(
+        registered_facility=home_facility, birth_date=dt.date.today() - dt.timedelta(days=13 * 365)
+    )
+    url = f"/api/v1/patients/{girl.external_id}/consents/"
+    refused = client.post(url, {"purpose": "care", "version": "2026.1"}, format="json")
+    assert refused.status_code == 400 and "given_by" in refused.json()["errors"]
+    unnamed = client.post(
+        url, {"purpose": "care", "version": "2026.1", "given_by": "guardian"}, format="json"
+    )
+    assert "guardian_name" in unnamed.json()["errors"]
+    ok = client.post(
+        url,
+        {
+            "purpose": "care",
+            "version": "2026.1",
+            "given_by": "guardian",
+            "guardian_name": "母亲",
+            "guardian_relation": "mother",
+        },
+        format="json",
+    )
+    assert ok.status_code == 201
+    assert girl.consents.count() == 1
