@@ -36,3 +36,11 @@ def test_inactive_and_anonymous_have_nothing():
     user = UserFactory(roles=[Role.OBSTETRICIAN], is_active=False)
     assert not any(has_action(user, a) for a in Action)
     assert not any(has_action(AnonymousUser(), a) for a in Action)
+
+
+def test_published_codes_equal_the_code():
+    from core.codes import render_markdown as render_codes
+
+    with translation.override("en"):
+        expected = render_codes()
+    assert (Path(settings.BASE_DIR) / "docs" / "codes.md").read_text(encoding="utf-8") == expected
