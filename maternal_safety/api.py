@@ -14,6 +14,15 @@ from cases.api.views import (
 )
 from core.api.views import HealthView
 from facilities.api.views import FacilityViewSet
+from risk.api.views import (
+    AssessmentCosignView,
+    CaseManagementViewSet,
+    CriteriaView,
+    GradeView,
+    ObservationsView,
+    PregnancyAssessmentsView,
+    RiskReportViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -23,11 +32,18 @@ router.register("pregnancies", PregnancyViewSet, basename="pregnancy")
 router.register("care-tasks", CareTaskViewSet, basename="care-task")
 router.register("break-glass", BreakGlassAccessViewSet, basename="break-glass")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("case-management", CaseManagementViewSet, basename="case-management")
+router.register("risk/reports", RiskReportViewSet, basename="risk-report")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("health/", HealthView.as_view(), name="health"),
     path("emergency-registrations/", EmergencyRegistrationView.as_view(), name="emergency-registration"),
+    path("risk/grade/", GradeView.as_view(), name="risk-grade"),
+    path("risk/criteria/", CriteriaView.as_view(), name="risk-criteria"),
+    path("pregnancies/<str:id>/risk-assessments/", PregnancyAssessmentsView.as_view(), name="risk-assessments"),
+    path("pregnancies/<str:id>/observations/", ObservationsView.as_view(), name="observations"),
+    path("risk-assessments/<str:id>/cosign/", AssessmentCosignView.as_view(), name="risk-assessment-cosign"),
     *router.urls,
 ]

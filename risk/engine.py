@@ -193,7 +193,8 @@ def compile_catalogue(version: str, criteria: Iterable[Criterion], fields: Itera
         evaluate = _compile_rule(criterion.rule, field_map, criterion.code) if criterion.rule else None
         compiled.append(CompiledCriterion(criterion, evaluate))
     gradable = [
-        c for c in compiled
+        c
+        for c in compiled
         if c.evaluate is not None and c.criterion.enabled and c.criterion.category != GREEN_PSEUDO_CATEGORY
     ]
     return Catalogue(
@@ -276,7 +277,9 @@ def grade(
     if not postpartum:
         early = sorted(code for code in ticked_set if catalogue.by_code[code].period == "postpartum")
         if early:
-            raise InputError({"criteria": [f"{code} applies only after the pregnancy has ended" for code in early]})
+            raise InputError(
+                {"criteria": [f"{code} applies only after the pregnancy has ended" for code in early]}
+            )
     values = {k: v for k, v in measurements.items() if v is not None}
     result = GradeResult(color="green", purple=False, catalogue_version=catalogue.version)
     fired: list[Criterion] = []

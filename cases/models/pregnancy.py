@@ -93,6 +93,14 @@ class Pregnancy(BaseModel):
         _("risk colour"), max_length=10, choices=RiskColor.choices, null=True, blank=True
     )
     purple = models.BooleanField(_("infectious disease (purple)"), default=False)
+    # The rest of the grade summary, kept current by the risk app (cases.services.pregnancy_set_risk).
+    risk_provisional = models.BooleanField(_("grade provisional"), default=False)
+    risk_assessed_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+    risk_proposed_color = models.CharField(
+        _("higher colour proposed, not yet confirmed"), max_length=10, choices=RiskColor.choices, blank=True
+    )
+    needs_referral = models.BooleanField(_("needs referral to a higher tier"), default=False)
+    under_case_management = models.BooleanField(_("under case management"), default=False)
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

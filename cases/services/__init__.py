@@ -25,10 +25,12 @@ from .patients import (
 )
 from .pregnancies import (
     care_task_complete,
+    care_task_open,
     pregnancy_end,
     pregnancy_redate,
     pregnancy_register,
     pregnancy_set_infection_status,
+    pregnancy_set_risk,
     pregnancy_transition,
     pregnancy_update,
 )
@@ -55,6 +57,8 @@ __all__ = [
     "pregnancy_redate",
     "pregnancy_register",
     "pregnancy_set_infection_status",
+    "pregnancy_set_risk",
+    "care_task_open",
     "pregnancy_transition",
     "pregnancy_update",
     "visit_record",

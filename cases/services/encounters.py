@@ -28,6 +28,7 @@ from ..choices import (
 )
 from ..dating import gestational_age
 from ..models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy, Visit
+from ..signals import visit_recorded
 from ._common import Errors, clean_text, require_action
 from .pregnancies import _set_status, check_transition
 
@@ -205,6 +206,7 @@ def visit_record(
         patient_ids=[pregnancy.patient.external_id],
         changes={"kind": kind, "unusual_confirmed": unusual},
     )
+    visit_recorded.send(sender=Visit, visit=visit, pregnancy=pregnancy, actor=actor)
     if kind == VisitKind.CHECK_42D:
         pregnancy.closed_on = timezone.localdate(visited_at)
         _set_status(actor, pregnancy, S.CLOSED, reason=_("42-day check recorded"), extra_fields=["closed_on"])

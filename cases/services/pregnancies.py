@@ -456,3 +456,28 @@ def pregnancy_set_infection_status(*, actor, pregnancy: Pregnancy, **statuses) -
         )
     _pmtct_check(pregnancy)
     return pregnancy
+
+
+RISK_FIELDS = {
+    "risk_color",
+    "purple",
+    "risk_provisional",
+    "risk_assessed_at",
+    "risk_proposed_color",
+    "needs_referral",
+    "under_case_management",
+}
+
+
+def pregnancy_set_risk(*, pregnancy: Pregnancy, **fields) -> Pregnancy:
+    """Keep the grade summary on the pregnancy current (called by the risk services, inside their
+    transaction and after their own audit rows; this writes no audit row of its own)."""
+    unknown = set(fields) - RISK_FIELDS
+    if unknown:
+        raise ValueError(f"not risk fields: {sorted(unknown)}")
+    changed = [name for name, value in fields.items() if getattr(pregnancy, name) != value]
+    for name in changed:
+        setattr(pregnancy, name, fields[name])
+    if changed:
+        pregnancy.save(update_fields=[*changed, "updated_at"])
+    return pregnancy

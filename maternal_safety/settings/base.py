@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "cases",
+    "risk",
+    "notifications",
     "demo",
 ]
 
@@ -214,6 +216,9 @@ SPECTACULAR_SETTINGS = {
         "InfectionStatusEnum": "cases.choices.InfectionStatus",
         "NearMissCriterionEnum": "cases.choices.NearMissCriterion",
         "AuditActionEnum": "audit.choices.AuditAction",
+        "RiskColorEnum": "cases.choices.RiskColor",
+        "StageEnum": "risk.choices.Stage",
+        "ConsciousnessEnum": "cases.choices.Consciousness",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
@@ -259,3 +264,18 @@ LOGGING = {
 # --- Domain settings ---------------------------------------------------------------------------------
 # Break-the-glass access lasts this long before a new reason must be given.
 BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
+
+# MEOWS thresholds (DOMAIN.md §5; verify against the chart the hospital adopts). For each parameter:
+# red when below red_low or above red_high; yellow when within a yellow band (inclusive bounds).
+MEOWS_THRESHOLDS = {
+    "temperature_c": {"red_low": 35.0, "red_high": 38.0, "yellow": [[35.0, 36.0]]},
+    "sbp_mmhg": {"red_low": 90, "red_high": 160, "yellow": [[150, 160], [90, 100]]},
+    "dbp_mmhg": {"red_high": 100, "yellow": [[90, 100]]},
+    "pulse_bpm": {"red_low": 40, "red_high": 120, "yellow": [[100, 120], [40, 50]]},
+    "respiratory_rate": {"red_low": 10, "red_high": 30, "yellow": [[21, 30]]},
+    "spo2_pct": {"red_low": 95},
+    "pain_score": {"yellow": [[2, 3]]},
+    "consciousness": {"yellow_values": ["voice"], "red_values": ["pain", "unresponsive"]},
+}
+# Response minutes after a trigger (local policy): one red → now; two yellows → within 30 minutes.
+MEOWS_RESPONSE_MINUTES = {"red": 0, "yellow": 30}

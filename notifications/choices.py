@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+    EXPIRED = "expired", _("Expired")
+
+
+class Severity(models.TextChoices):
+    INFO = "info", _("Information")
+    WARNING = "warning", _("Warning")
+    URGENT = "urgent", _("Urgent")
+    CRITICAL = "critical", _("Critical")
+
+
+class AlertKind(models.TextChoices):
+    HIGH_RISK_GRADE = "high_risk_grade", _("New orange, red or purple grade")
+    REPORT_DUE = "report_due", _("Grading report to the supervisor due")
+    NEEDS_REFERRAL = "needs_referral", _("Managed below the tier her grade needs")
+    GRADE_PROPOSED = "grade_proposed", _("Higher colour proposed, not confirmed")
+    GRADING_DUE = "grading_due", _("Screening positive: grading due")
+    COSIGN_NEEDED = "cosign_needed", _("Grade awaits a senior co-signature")
+    MEOWS_TRIGGER = "meows_trigger", _("Early-warning trigger")
+    ASSIGN_CASE_MANAGER = "assign_case_manager", _("Assign a case manager")
