@@ -114,8 +114,9 @@ class GradeResult:
 
     @property
     def complete(self) -> bool:
-        """False while any criterion could not be evaluated (green cannot be confirmed then)."""
-        return not self.unknown
+        """False while any assessment criterion could not be evaluated (green cannot be confirmed then).
+        Screening items the data cannot answer are listed in ``unknown`` but do not block a grade."""
+        return not any(criterion.stage != "screening" for criterion in self.unknown)
 
     @property
     def screening_positive(self) -> bool:
@@ -134,6 +135,23 @@ def _compile_rule(rule: Any, fields: Mapping[str, FieldSpec], code: str) -> Eval
             raise CatalogueError(f"{code}: unknown field {name!r}")
         if op not in _OPS:
             raise CatalogueError(f"{code}: unknown operator {op!r}")
+        if "value" not in rule:
+            raise CatalogueError(f"{code}: comparison on {name!r} has no value")
+        spec = fields[name]
+        if op == "in":
+            if not isinstance(value, (list, tuple)) or not value:
+                raise CatalogueError(f"{code}: 'in' needs a non-empty list of values")
+            value = tuple(value)
+            items = value
+        else:
+            items = (value,)
+        for item in items:
+            if spec.type == "boolean":
+                ok = type(item) is bool and op in ("==", "!=", "in")
+            else:
+                ok = type(item) in (int, float) and math.isfinite(item)
+            if not ok:
+                raise CatalogueError(f"{code}: {op} {item!r} does not suit {spec.type} field {name!r}")
         compare = _OPS[op]
 
         def comparison(m: Mapping[str, Any], _n=name, _c=compare, _v=value) -> Tri:
@@ -182,11 +200,19 @@ def _compile_rule(rule: Any, fields: Mapping[str, FieldSpec], code: str) -> Eval
     raise CatalogueError(f"{code}: a rule needs field/op/value, all, any or not")
 
 
+_COLORS_BY_STAGE = {"screening": {None}, "assessment": {"green", "yellow", "orange", "red", PURPLE}}
+
+
 def compile_catalogue(version: str, criteria: Iterable[Criterion], fields: Iterable[FieldSpec]) -> Catalogue:
     field_map = {spec.name: spec for spec in fields}
     compiled = []
     by_code: dict[str, Criterion] = {}
     for criterion in criteria:
+        allowed = _COLORS_BY_STAGE.get(criterion.stage)
+        if allowed is None or criterion.color not in allowed:
+            raise CatalogueError(
+                f"{criterion.code}: colour {criterion.color!r} is not valid for stage {criterion.stage!r}"
+            )
         if criterion.code in by_code:
             raise CatalogueError(f"duplicate code {criterion.code}")
         by_code[criterion.code] = criterion
@@ -269,7 +295,9 @@ def grade(
     criteria ticked before the pregnancy has ended.
     """
     measurements = measurements or {}
-    ticked_set = set(ticked)
+    if isinstance(ticked, str):
+        raise InputError({"criteria": ["must be a list of criterion codes"]})
+    ticked_set = set(dict.fromkeys(ticked))
     if validate:
         validate_input(catalogue, ticked_set, measurements)
     if postpartum is None:
