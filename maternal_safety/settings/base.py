@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "risk",
+    "referrals",
     "notifications",
     "demo",
 ]
@@ -218,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "audit.choices.AuditAction",
         "RiskColorEnum": "cases.choices.RiskColor",
         "StageEnum": "risk.choices.Stage",
+        "ReferralPurposeEnum": "referrals.choices.Purpose",
+        "ConsentPurposeEnum": "cases.choices.ConsentPurpose",
         "ConsciousnessEnum": "cases.choices.Consciousness",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
@@ -249,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    "referral-clocks": {
+        "task": "referrals.tasks.referral_clocks_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------------
@@ -277,5 +285,9 @@ MEOWS_THRESHOLDS = {
     "pain_score": {"yellow": [[2, 3]]},
     "consciousness": {"yellow_values": ["voice"], "red_values": ["pain", "unresponsive"]},
 }
+# Referral clocks (minutes): acceptance and arrival targets by urgency — local policy, configure them.
+REFERRAL_ACCEPT_MINUTES = {"emergency": 15, "urgent": 120, "routine": 24 * 60}
+REFERRAL_ARRIVAL_MINUTES = {"emergency": 60, "urgent": 4 * 60, "routine": 3 * 24 * 60}
+
 # Response minutes after a trigger (local policy): one red → now; two yellows → within 30 minutes.
 MEOWS_RESPONSE_MINUTES = {"red": 0, "yellow": 30}

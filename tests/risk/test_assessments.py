@@ -348,8 +348,9 @@ def test_criteria_endpoint(api, midwife):
     assert flagged["needs_clinical_review"] is True
 
 
-def test_assessment_list_query_count_is_constant(api, obstetrician, midwife, graded_pregnancy,
-                                                 django_assert_num_queries):
+def test_assessment_list_query_count_is_constant(
+    api, obstetrician, midwife, graded_pregnancy, django_assert_num_queries
+):
     """Queries: user (session), the pregnancy in scope, the break-the-glass check, the read audit row,
     the assessments joined to version and users, the sensitive codes, and the session refresh (3)."""
     assess(api, obstetrician, graded_pregnancy, measurements={"hb_g_l": 100})
@@ -358,17 +359,21 @@ def test_assessment_list_query_count_is_constant(api, obstetrician, midwife, gra
     with django_assert_num_queries(9):
         assert len(client.get(url).json()) == 1
     assess(api, obstetrician, graded_pregnancy, measurements={"hb_g_l": 100, "pasp_mmhg": 55})
-    assess(api, obstetrician, graded_pregnancy, measurements={"hb_g_l": 100, "pasp_mmhg": 55, "plt_10e9_l": 40})
+    assess(
+        api, obstetrician, graded_pregnancy, measurements={"hb_g_l": 100, "pasp_mmhg": 55, "plt_10e9_l": 40}
+    )
     client = api.as_user(midwife)
     with django_assert_num_queries(9):
         assert len(client.get(url).json()) == 3
 
 
-def test_report_and_case_management_lists_query_counts(api, obstetrician, supervisor, home_facility,
-                                                       django_assert_num_queries):
+def test_report_and_case_management_lists_query_counts(
+    api, obstetrician, supervisor, home_facility, django_assert_num_queries
+):
     """Supervisor: user, her region (for the prefix), COUNT(*), the page joined to pregnancy, patient,
     facility and region, session refresh (3). Clinician: user, COUNT(*), the page (case managements
     joined to pregnancy, patient, facility, manager), session refresh (3)."""
+
     def grade_one():
         pregnancy = PregnancyFactory(managing_facility=home_facility, responsible_clinician=obstetrician)
         assess(api, obstetrician, pregnancy, measurements={"pasp_mmhg": 55})

@@ -15,9 +15,18 @@ def at(weeks, days=0):
 
 @pytest.mark.parametrize(
     ("last", "due"),
-    [(None, at(6)), (at(8), at(14)), (at(13, 6), at(14)), (at(15), at(20)), (at(22), at(25)), (at(27), at(29)),
-     (at(30), at(33)), (at(34), at(37)), (at(36, 2), at(36, 2) + dt.timedelta(days=7)),
-     (at(38), at(38) + dt.timedelta(days=7))],
+    [
+        (None, at(6)),
+        (at(8), at(14)),
+        (at(13, 6), at(14)),
+        (at(15), at(20)),
+        (at(22), at(25)),
+        (at(27), at(29)),
+        (at(30), at(33)),
+        (at(34), at(37)),
+        (at(36, 2), at(36, 2) + dt.timedelta(days=7)),
+        (at(38), at(38) + dt.timedelta(days=7)),
+    ],
 )
 def test_national_schedule_windows(last, due):
     assert national_next_due(edd=EDD, last_visit=last) == due
@@ -31,10 +40,12 @@ def test_colour_interval_counts_from_the_last_visit():
 
 
 def test_an_earlier_clinician_date_always_wins_a_later_one_does_not():
-    assert next_visit_due(edd=EDD, last_visit=at(20), color="orange", interval_days=INTERVALS,
-                          clinician_date=at(20, 3)) == at(20, 3)
-    assert next_visit_due(edd=EDD, last_visit=at(20), color="orange", interval_days=INTERVALS,
-                          clinician_date=at(24)) == at(22)
+    assert next_visit_due(
+        edd=EDD, last_visit=at(20), color="orange", interval_days=INTERVALS, clinician_date=at(20, 3)
+    ) == at(20, 3)
+    assert next_visit_due(
+        edd=EDD, last_visit=at(20), color="orange", interval_days=INTERVALS, clinician_date=at(24)
+    ) == at(22)
 
 
 def test_nothing_known_gives_nothing():
