@@ -14,6 +14,7 @@ from cases.api.views import (
 )
 from core.api.views import HealthView
 from facilities.api.views import FacilityViewSet
+from referrals.api.views import ReferralViewSet
 from risk.api.views import (
     AssessmentCosignView,
     CaseManagementViewSet,
@@ -33,6 +34,7 @@ router.register("care-tasks", CareTaskViewSet, basename="care-task")
 router.register("break-glass", BreakGlassAccessViewSet, basename="break-glass")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("case-management", CaseManagementViewSet, basename="case-management")
+router.register("referrals", ReferralViewSet, basename="referral")
 router.register("risk/reports", RiskReportViewSet, basename="risk-report")
 
 urlpatterns = [

@@ -26,3 +26,6 @@ class AlertKind(models.TextChoices):
     COSIGN_NEEDED = "cosign_needed", _("Grade awaits a senior co-signature")
     MEOWS_TRIGGER = "meows_trigger", _("Early-warning trigger")
     ASSIGN_CASE_MANAGER = "assign_case_manager", _("Assign a case manager")
+    REFERRAL_REQUESTED = "referral_requested", _("Referral to accept")
+    REFERRAL_ACCEPT_MISSED = "referral_accept_missed", _("Referral not accepted in time")
+    REFERRAL_ARRIVAL_MISSED = "referral_arrival_missed", _("Referred woman has not arrived in time")

@@ -31,6 +31,7 @@ from .pregnancies import (
     pregnancy_register,
     pregnancy_set_infection_status,
     pregnancy_set_risk,
+    pregnancy_transfer,
     pregnancy_transition,
     pregnancy_update,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "pregnancy_register",
     "pregnancy_set_infection_status",
     "pregnancy_set_risk",
+    "pregnancy_transfer",
     "care_task_open",
     "pregnancy_transition",
     "pregnancy_update",

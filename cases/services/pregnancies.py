@@ -481,3 +481,29 @@ def pregnancy_set_risk(*, pregnancy: Pregnancy, **fields) -> Pregnancy:
     if changed:
         pregnancy.save(update_fields=[*changed, "updated_at"])
     return pregnancy
+
+
+@transaction.atomic
+def pregnancy_transfer(
+    *, actor, pregnancy: Pregnancy, managing_facility=None, follow_up_facility=None, reason: str = ""
+) -> Pregnancy:
+    """Move the responsibility for a pregnancy (a completed referral): the managing facility and/or the
+    follow-up facility change; audited. Called by the referral services."""
+    changed = []
+    if managing_facility is not None and managing_facility.pk != pregnancy.managing_facility_id:
+        pregnancy.managing_facility = managing_facility
+        changed.append("managing_facility")
+    if follow_up_facility is not None and follow_up_facility.pk != pregnancy.follow_up_facility_id:
+        pregnancy.follow_up_facility = follow_up_facility
+        changed.append("follow_up_facility")
+    if changed:
+        pregnancy.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=pregnancy,
+            reason=reason,
+            patient_ids=[pregnancy.patient.external_id],
+            changes={name: str(getattr(pregnancy, name).external_id) for name in changed},
+        )
+    return pregnancy

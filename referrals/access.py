@@ -1,0 +1,39 @@
+"""The only way to fetch a referral by id. Either side's staff see it (and supervisors of the region,
+and anyone who may see the pregnancy). No view → 404; wrong side for a step → 403 (checked in the
+services); illegal state → 409."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.permissions import Action, has_action
+from cases.access import pregnancy_scope
+from cases.models import Pregnancy
+from core.errors import NotFound
+from core.ids import parse_uuid
+
+from .models import Referral
+
+
+def referrals_visible_to(actor) -> QuerySet[Referral]:
+    if not has_action(actor, Action.VIEW_CASE):
+        return Referral.objects.none()
+    scope = Q(pregnancy__in=Pregnancy.objects.filter(pregnancy_scope(actor, "view")))
+    if actor.facility_id is not None:
+        scope |= Q(from_facility_id=actor.facility_id) | Q(to_facility_id=actor.facility_id)
+    return Referral.objects.filter(scope)
+
+
+def access_referral_by_id(actor, referral_id) -> Referral:
+    uuid = parse_uuid(referral_id)
+    referral = (
+        referrals_visible_to(actor)
+        .filter(external_id=uuid)
+        .select_related(
+            "pregnancy__patient", "from_facility", "to_facility", "sending_clinician", "accepted_by"
+        )
+        .first()
+        if uuid
+        else None
+    )
+    if referral is None:
+        raise NotFound()
+    return referral

@@ -1,0 +1,118 @@
+from rest_framework import serializers
+
+from referrals.choices import Purpose, Transport, Urgency
+from referrals.models import Referral, ReferralComment
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    pregnancy = serializers.UUIDField(source="pregnancy.external_id", read_only=True)
+    patient_name = serializers.CharField(source="pregnancy.patient.name", read_only=True)
+    from_facility = serializers.UUIDField(source="from_facility.external_id", read_only=True)
+    from_facility_name = serializers.CharField(source="from_facility.name", read_only=True)
+    to_facility = serializers.UUIDField(source="to_facility.external_id", read_only=True)
+    to_facility_name = serializers.CharField(source="to_facility.name", read_only=True)
+    sending_clinician = serializers.CharField(source="sending_clinician.name", read_only=True)
+    redirected_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "pregnancy",
+            "patient_name",
+            "from_facility",
+            "from_facility_name",
+            "to_facility",
+            "to_facility_name",
+            "direction",
+            "urgency",
+            "purpose",
+            "transfers_management",
+            "status",
+            "reason",
+            "clinical_summary",
+            "treatments_given",
+            "discharge_summary",
+            "sending_clinician",
+            "sender_contact",
+            "transport",
+            "escort",
+            "decided_at",
+            "requested_at",
+            "clock_started_at",
+            "accepted_at",
+            "closed_at",
+            "close_reason",
+            "redirected_to",
+            "departed_at",
+            "arrived_at",
+            "completed_at",
+            "return_findings",
+            "return_treatment",
+            "return_disposition",
+            "return_recommendations",
+        ]
+        read_only_fields = fields
+
+    def get_redirected_to(self, obj) -> str | None:
+        return str(obj.redirected_to.external_id) if obj.redirected_to_id else None
+
+
+class ReferralRequestSerializer(serializers.Serializer):
+    pregnancy = serializers.UUIDField()
+    to_facility = serializers.UUIDField()
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    reason = serializers.CharField(max_length=5000)
+    purpose = serializers.ChoiceField(choices=Purpose.choices, default=Purpose.CARE)
+    transfers_management = serializers.BooleanField(required=False, allow_null=True, default=None)
+    transport = serializers.ChoiceField(
+        choices=Transport.choices, required=False, allow_blank=True, default=""
+    )
+    escort = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    sender_contact = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    treatments_given = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    discharge_summary = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    decided_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class RedirectSerializer(ReasonSerializer):
+    to_facility = serializers.UUIDField()
+
+
+class DepartSerializer(serializers.Serializer):
+    transport = serializers.ChoiceField(
+        choices=Transport.choices, required=False, allow_blank=True, default=""
+    )
+    escort = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CompleteSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=10000, help_text="The receiver's findings (return summary).")
+    disposition = serializers.CharField(max_length=5000)
+    treatment = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    recommendations = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="external_id", read_only=True)
+    author = serializers.CharField(source="author.name", read_only=True)
+
+    class Meta:
+        model = ReferralComment
+        fields = ["id", "author", "text", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class SuggestionSerializer(serializers.Serializer):
+    facility = serializers.UUIDField(source="facility.external_id")
+    name = serializers.CharField(source="facility.name")
+    tier = serializers.CharField(source="facility.tier")
+    critical_care_level = serializers.CharField(source="facility.critical_care_level", allow_null=True)
+    region = serializers.CharField(source="facility.region_code")
+    referral_hotline = serializers.CharField(source="facility.referral_hotline")
+    reasons = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,244 @@
+"""Referral API: list / detail, one command endpoint per transition, suggestions, comments.
+Check order: no access → 404, wrong side → 403, illegal state → 409."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from audit.choices import AuditAction
+from audit.services import audit_record
+from cases.access import access_pregnancy_by_id
+from core.api.exceptions import ErrorSerializer
+from core.api.views import ERROR_RESPONSES
+from core.errors import ValidationFailed
+from facilities.models import Facility
+from referrals import services
+from referrals.access import access_referral_by_id, referrals_visible_to
+from referrals.models import Referral
+from referrals.selectors import inbox_order, referral_suggestions
+
+from . import serializers as s
+
+CONFLICT = {409: ErrorSerializer}
+
+
+def _facility(value, field="to_facility"):
+    facility = Facility.objects.active().filter(external_id=value).first()
+    if facility is None:
+        raise ValidationFailed(errors={field: [_("Unknown facility.")]})
+    return facility
+
+
+def _step(summary: str, request=None):
+    return extend_schema(
+        request=request, responses={200: s.ReferralSerializer, **ERROR_RESPONSES, **CONFLICT}, summary=summary
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Referrals the caller may see",
+        parameters=[
+            OpenApiParameter("box", str, enum=["incoming", "outgoing"]),
+            OpenApiParameter("status", str),
+            OpenApiParameter("pregnancy", str),
+        ],
+    ),
+    retrieve=extend_schema(summary="One referral", responses={200: s.ReferralSerializer, **ERROR_RESPONSES}),
+)
+class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ReferralSerializer
+    queryset = Referral.objects.none()
+    lookup_field = "external_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Referral.objects.none()
+        user = self.request.user
+        qs = referrals_visible_to(user).select_related(
+            "pregnancy__patient", "from_facility", "to_facility", "sending_clinician", "redirected_to"
+        )
+        box = self.request.query_params.get("box")
+        if box == "incoming":
+            qs = qs.filter(to_facility_id=user.facility_id)
+        elif box == "outgoing":
+            qs = qs.filter(from_facility_id=user.facility_id)
+        status = self.request.query_params.get("status")
+        if status:
+            qs = qs.filter(status__in=status.split(","))
+        pregnancy = self.request.query_params.get("pregnancy")
+        if pregnancy:
+            from core.ids import parse_uuid
+
+            qs = (
+                qs.filter(pregnancy__external_id=parse_uuid(pregnancy))
+                if parse_uuid(pregnancy)
+                else qs.none()
+            )
+        return inbox_order(qs)
+
+    def get_object(self):
+        referral = access_referral_by_id(self.request.user, self.kwargs["id"])
+        audit_record(
+            actor=self.request.user,
+            action=AuditAction.READ,
+            obj=referral,
+            patient_ids=[referral.pregnancy.patient.external_id],
+        )
+        return referral
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        rows = response.data.get("results", [])
+        audit_record(
+            actor=request.user,
+            action=AuditAction.LIST,
+            obj=("referrals.referral", ""),
+            changes={"count": len(rows), "query": request.query_params.dict()},
+            patient_ids=[],
+        )
+        return response
+
+    def _referral(self, id):
+        return access_referral_by_id(self.request.user, id)
+
+    def _out(self, referral, status=200):
+        referral = Referral.objects.select_related(
+            "pregnancy__patient", "from_facility", "to_facility", "sending_clinician", "redirected_to"
+        ).get(pk=referral.pk)
+        return Response(s.ReferralSerializer(referral).data, status=status)
+
+    @extend_schema(
+        request=s.ReferralRequestSerializer,
+        responses={201: s.ReferralSerializer, **ERROR_RESPONSES, **CONFLICT},
+        summary="Refer a pregnancy (a second open referral → 409)",
+    )
+    def create(self, request: Request) -> Response:
+        body = s.ReferralRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        pregnancy = access_pregnancy_by_id(request.user, data.pop("pregnancy"), perm="change", audit=False)
+        to_facility = _facility(data.pop("to_facility"))
+        referral = services.referral_request(
+            actor=request.user, pregnancy=pregnancy, to_facility=to_facility, **data
+        )
+        return self._out(referral, 201)
+
+    @_step("Accept (receiving side)")
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, id=None) -> Response:
+        return self._out(services.referral_accept(actor=request.user, referral=self._referral(id)))
+
+    @_step(
+        "Decline with a reason (receiving side; a critical care centre may not refuse → 409)",
+        s.ReasonSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, id=None) -> Response:
+        referral = self._referral(id)
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._out(
+            services.referral_decline(actor=request.user, referral=referral, **body.validated_data)
+        )
+
+    @_step("Redirect to another facility (receiving side; creates a linked referral)", s.RedirectSerializer)
+    @action(detail=True, methods=["post"])
+    def redirect(self, request: Request, id=None) -> Response:
+        referral = self._referral(id)
+        body = s.RedirectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        target = _facility(body.validated_data["to_facility"])
+        return self._out(
+            services.referral_redirect(
+                actor=request.user,
+                referral=referral,
+                to_facility=target,
+                reason=body.validated_data["reason"],
+            )
+        )
+
+    @_step("Cancel with a reason (sending side)", s.ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, id=None) -> Response:
+        referral = self._referral(id)
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._out(
+            services.referral_cancel(actor=request.user, referral=referral, **body.validated_data)
+        )
+
+    @_step("Record departure (sending side)", s.DepartSerializer)
+    @action(detail=True, methods=["post"])
+    def depart(self, request: Request, id=None) -> Response:
+        referral = self._referral(id)
+        body = s.DepartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._out(
+            services.referral_depart(actor=request.user, referral=referral, **body.validated_data)
+        )
+
+    @_step("Record arrival (receiving side)")
+    @action(detail=True, methods=["post"])
+    def arrive(self, request: Request, id=None) -> Response:
+        return self._out(services.referral_arrive(actor=request.user, referral=self._referral(id)))
+
+    @_step("Complete with the return summary (receiving side)", s.CompleteSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, id=None) -> Response:
+        referral = self._referral(id)
+        body = s.CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        return self._out(
+            services.referral_complete(
+                actor=request.user,
+                referral=referral,
+                findings=data["summary"],
+                disposition=data["disposition"],
+                treatment=data["treatment"],
+                recommendations=data["recommendations"],
+            )
+        )
+
+    @extend_schema(
+        methods=["get"],
+        responses={200: s.CommentSerializer(many=True), **ERROR_RESPONSES},
+        summary="Discussion thread",
+    )
+    @extend_schema(
+        methods=["post"],
+        request=s.CommentSerializer,
+        responses={201: s.CommentSerializer, **ERROR_RESPONSES},
+        summary="Add a message",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, id=None) -> Response:
+        referral = self._referral(id)
+        if request.method == "GET":
+            return Response(s.CommentSerializer(referral.comments.select_related("author"), many=True).data)
+        body = s.CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        comment = services.referral_comment_add(
+            actor=request.user, referral=referral, text=body.validated_data["text"]
+        )
+        return Response(s.CommentSerializer(comment).data, status=201)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("pregnancy", str, required=True)],
+        responses={200: s.SuggestionSerializer(many=True), **ERROR_RESPONSES},
+        summary="Ranked facilities that can take her, with the reason each fits",
+    )
+    @action(detail=False, methods=["get"])
+    def suggestions(self, request: Request) -> Response:
+        pregnancy = access_pregnancy_by_id(request.user, request.query_params.get("pregnancy"), audit=False)
+        return Response(
+            s.SuggestionSerializer(
+                referral_suggestions(actor=request.user, pregnancy=pregnancy), many=True
+            ).data
+        )
