@@ -67,22 +67,19 @@ class Suggestion:
 
 
 def needed_capabilities(pregnancy: Pregnancy) -> list[str]:
+    """Capabilities the receiving facility needs for her orange and red criteria (yellow criteria need
+    none beyond the tier), and isolation / PMTCT for purple."""
     assessment = current_assessment(pregnancy)
-    if assessment is None:
-        return []
-    from risk.models import CatalogueCriterion
-
-    categories = set(
-        CatalogueCriterion.objects.filter(
-            version=assessment.catalogue_version, code__in=assessment.triggered
-        ).values_list("category", flat=True)
-    )
     needs: list[str] = []
-    for category in sorted(categories):
-        needs += CATEGORY_NEEDS.get(category, [])
-    for fragment, caps in CODE_NEEDS.items():
-        if any(fragment in code for code in assessment.triggered):
-            needs += caps
+    if assessment is not None:
+        from risk.models import CatalogueCriterion
+
+        serious = CatalogueCriterion.objects.filter(
+            version=assessment.catalogue_version, code__in=assessment.triggered, color__in=["orange", "red"]
+        ).values_list("code", "category")
+        for code, category in serious:
+            needs += CATEGORY_NEEDS.get(category, [])
+            needs += [cap for fragment, caps in CODE_NEEDS.items() if fragment in code for cap in caps]
     if pregnancy.purple:
         needs.append(Capability.ISOLATION_PMTCT)
     return sorted(set(needs))

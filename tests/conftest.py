@@ -148,3 +148,29 @@ def api():
             return self
 
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    """The national catalogue that migration risk/0002 loads. Transactional tests (browser tests, the
+    concurrency test) flush the tables afterwards, and a re-used test database may start without it:
+    reload it, idempotently, for every test that uses the database."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    from risk.catalogue import load_yaml
+    from risk.loading import NATIONAL_EFFECTIVE_FROM, NATIONAL_KEY, load_catalogue
+    from risk.models import CatalogueCriterion, CatalogueVersion
+
+    with django_db_blocker.unblock():
+        if not CatalogueVersion.objects.filter(key=NATIONAL_KEY).exists():
+            load_catalogue(
+                CatalogueVersion,
+                CatalogueCriterion,
+                load_yaml(),
+                key=NATIONAL_KEY,
+                title="national",
+                effective_from=NATIONAL_EFFECTIVE_FROM,
+            )

@@ -1,0 +1,280 @@
+"""Referral transitions per side and role, grants, centres that may not refuse, redirects, clocks."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cases.access import access_pregnancy_by_id, can_change_pregnancy, pregnancies_visible_to
+from notifications.models import Alert
+from referrals.models import Referral
+from referrals.services import referral_clocks_sweep
+
+pytestmark = pytest.mark.django_db
+
+
+def refer(api, user, pregnancy, to, urgency="urgent", **extra):
+    return api.as_user(user).post(
+        "/api/v1/referrals/",
+        {
+            "pregnancy": str(pregnancy.external_id),
+            "to_facility": str(to.external_id),
+            "urgency": urgency,
+            "reason": "Severe pre-eclampsia, needs ICU",
+            **extra,
+        },
+        format="json",
+    )
+
+
+def step(api, user, referral_id, name, **body):
+    return api.as_user(user).post(f"/api/v1/referrals/{referral_id}/{name}/", body, format="json")
+
+
+def test_request_gives_the_receiver_read_access_only(
+    api, obstetrician, centre_doctor, outsider, pregnancy, centre
+):
+    assert pregnancy not in pregnancies_visible_to(centre_doctor)
+    response = refer(api, obstetrician, pregnancy, centre)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["status"], body["direction"], body["urgency"]) == ("requested", "up", "urgent")
+    assert pregnancy in pregnancies_visible_to(centre_doctor)
+    assert not can_change_pregnancy(centre_doctor, pregnancy)
+    assert pregnancy not in pregnancies_visible_to(outsider)
+    assert Alert.objects.filter(kind="referral_requested", facility=centre).exists()
+    assert refer(api, obstetrician, pregnancy, centre).status_code == 409
+
+
+def test_check_order_404_then_403_then_409(
+    api, obstetrician, centre_doctor, centre_midwife, outsider, pregnancy, centre
+):
+    referral = refer(api, obstetrician, pregnancy, centre).json()["id"]
+    assert step(api, outsider, referral, "accept").status_code == 404
+    assert step(api, obstetrician, referral, "accept").status_code == 403  # wrong side
+    assert step(api, centre_midwife, referral, "accept").status_code == 403  # role
+    assert step(api, centre_doctor, referral, "arrive").status_code == 409  # illegal state
+    assert step(api, centre_doctor, referral, "accept").status_code == 200
+    assert step(api, centre_doctor, referral, "accept").status_code == 409
+
+
+def test_full_loop_moves_management_and_keeps_the_sender_informed(
+    api, obstetrician, centre_doctor, pregnancy, centre, home_facility
+):
+    referral = refer(api, obstetrician, pregnancy, centre, urgency="emergency").json()["id"]
+    step(api, centre_doctor, referral, "accept")
+    assert can_change_pregnancy(centre_doctor, pregnancy)
+    assert step(api, centre_doctor, referral, "depart").status_code == 403
+    assert (
+        step(api, obstetrician, referral, "depart", transport="ambulance_120", escort="Dr Li").status_code
+        == 200
+    )
+    assert step(api, centre_doctor, referral, "arrive").status_code == 200
+    incomplete = step(api, centre_doctor, referral, "complete", summary="")
+    assert incomplete.status_code == 400
+    done = step(
+        api,
+        centre_doctor,
+        referral,
+        "complete",
+        summary="PE with HELLP, delivered by CS",
+        disposition="Admitted to obstetric ICU",
+        recommendations="Postpartum BP checks at home clinic",
+    )
+    assert done.status_code == 200
+    assert done.json()["status"] == "completed"
+    pregnancy.refresh_from_db()
+    assert pregnancy.managing_facility == centre
+    assert pregnancy in pregnancies_visible_to(obstetrician), (
+        "the sender keeps read access to see the outcome"
+    )
+    assert not can_change_pregnancy(obstetrician, pregnancy)
+    seen = api.as_user(obstetrician).get(f"/api/v1/referrals/{referral}/").json()
+    assert seen["return_findings"] == "PE with HELLP, delivered by CS"
+    times = Referral.objects.get(external_id=referral)
+    assert (
+        times.requested_at <= times.accepted_at <= times.departed_at <= times.arrived_at <= times.completed_at
+    )
+
+
+def test_decline_revokes_the_grant_and_needs_a_reason(api, obstetrician, outsider, pregnancy, other_facility):
+    referral = refer(api, obstetrician, pregnancy, other_facility, urgency="routine").json()["id"]
+    assert step(api, outsider, referral, "decline").status_code == 400
+    assert step(api, outsider, referral, "decline", reason="No obstetric beds").status_code == 200
+    assert pregnancy not in pregnancies_visible_to(outsider)
+    assert refer(api, obstetrician, pregnancy, other_facility, urgency="routine").status_code == 201
+
+
+def test_a_centre_may_not_refuse_an_emergency(api, obstetrician, centre_doctor, pregnancy, centre):
+    referral = refer(api, obstetrician, pregnancy, centre, urgency="emergency").json()["id"]
+    response = step(api, centre_doctor, referral, "decline", reason="Full")
+    assert response.status_code == 409
+    assert Referral.objects.get(external_id=referral).status == "requested"
+
+
+def test_a_centre_may_not_refuse_an_orange_woman_coming_up(
+    api, obstetrician, centre_doctor, pregnancy, centre
+):
+    pregnancy.risk_color = "orange"
+    pregnancy.save(update_fields=["risk_color"])
+    referral = refer(api, obstetrician, pregnancy, centre, urgency="routine").json()["id"]
+    assert step(api, centre_doctor, referral, "decline", reason="Full").status_code == 409
+
+
+def test_redirect_links_a_new_referral_and_keeps_the_clock(
+    api, obstetrician, centre_doctor, other_centre_doctor, pregnancy, centre, other_centre
+):
+    first = refer(api, obstetrician, pregnancy, centre, urgency="emergency").json()
+    response = step(
+        api,
+        centre_doctor,
+        first["id"],
+        "redirect",
+        to_facility=str(other_centre.external_id),
+        reason="Needs cardiac surgery on site",
+    )
+    assert response.status_code == 200
+    assert response.json()["status"] == "redirected"
+    linked = Referral.objects.get(external_id=response.json()["redirected_to"])
+    assert (linked.status, linked.to_facility, linked.from_facility) == (
+        "requested",
+        other_centre,
+        pregnancy.managing_facility,
+    )
+    assert linked.clock_started_at == Referral.objects.get(external_id=first["id"]).clock_started_at
+    assert pregnancy not in pregnancies_visible_to(centre_doctor)
+    assert pregnancy in pregnancies_visible_to(other_centre_doctor)
+
+
+def test_sender_cancels_also_after_acceptance(api, obstetrician, centre_doctor, pregnancy, centre):
+    referral = refer(api, obstetrician, pregnancy, centre).json()["id"]
+    step(api, centre_doctor, referral, "accept")
+    assert step(api, centre_doctor, referral, "cancel", reason="x").status_code == 403
+    assert step(api, obstetrician, referral, "cancel").status_code == 400
+    assert step(api, obstetrician, referral, "cancel", reason="Delivered on site").status_code == 200
+    assert pregnancy not in pregnancies_visible_to(centre_doctor)
+
+
+def test_down_referral_of_a_red_woman_needs_a_postpartum_reassessment(
+    api, centre_doctor, pregnancy, centre, home_facility
+):
+    pregnancy.managing_facility = centre
+    pregnancy.status, pregnancy.outcome = "postpartum", "delivery"
+    pregnancy.ended_on = timezone.localdate() - dt.timedelta(days=3)
+    pregnancy.risk_color = "red"
+    pregnancy.save()
+    response = refer(
+        api, centre_doctor, pregnancy, home_facility, urgency="routine", purpose="postpartum_follow_up"
+    )
+    assert response.status_code == 409
+    assert "postpartum reassessment" in response.json()["message"]
+
+
+def test_down_referral_hands_over_the_follow_up(
+    api, centre_doctor, obstetrician, pregnancy, centre, home_facility
+):
+    pregnancy.managing_facility = centre
+    pregnancy.status, pregnancy.outcome = "postpartum", "delivery"
+    pregnancy.ended_on = timezone.localdate() - dt.timedelta(days=3)
+    pregnancy.save()
+    referral = refer(
+        api,
+        centre_doctor,
+        pregnancy,
+        home_facility,
+        urgency="routine",
+        purpose="postpartum_follow_up",
+        discharge_summary="CS day 3, wound clean",
+    ).json()
+    assert referral["direction"] == "down"
+    for actor, name, body in (
+        (obstetrician, "accept", {}),
+        (centre_doctor, "depart", {}),
+        (obstetrician, "arrive", {}),
+        (obstetrician, "complete", {"summary": "Seen at home", "disposition": "Home visits"}),
+    ):
+        assert step(api, actor, referral["id"], name, **body).status_code == 200
+    pregnancy.refresh_from_db()
+    assert (pregnancy.managing_facility, pregnancy.follow_up_facility) == (home_facility, home_facility)
+
+
+def test_clock_sweep_escalates_unaccepted_emergencies_once(
+    api, obstetrician, pregnancy, centre, centre_doctor
+):
+    referral = Referral.objects.get(
+        external_id=refer(api, obstetrician, pregnancy, centre, urgency="emergency").json()["id"]
+    )
+    assert referral_clocks_sweep(now=timezone.now()) == 0
+    later = referral.clock_started_at + dt.timedelta(minutes=16)
+    assert referral_clocks_sweep(now=later) == 1
+    assert referral_clocks_sweep(now=later) == 1  # idempotent: still one alert
+    alert = Alert.objects.get(kind="referral_accept_missed")
+    assert (alert.severity, alert.facility, alert.status) == ("critical", centre, "pending")
+    step(api, centre_doctor, str(referral.external_id), "accept")
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    assert referral_clocks_sweep(now=later) == 0
+
+
+def test_comments_between_the_two_sides(api, obstetrician, centre_doctor, outsider, pregnancy, centre):
+    referral = refer(api, obstetrician, pregnancy, centre).json()["id"]
+    url = f"/api/v1/referrals/{referral}/comments/"
+    assert api.as_user(centre_doctor).post(url, {"text": "Bed 12 ready"}, format="json").status_code == 201
+    assert api.as_user(outsider).post(url, {"text": "hi"}, format="json").status_code == 404
+    assert [c["text"] for c in api.as_user(obstetrician).get(url).json()] == ["Bed 12 ready"]
+
+
+def test_inbox_query_count_is_constant(
+    api, obstetrician, centre_doctor, centre, home_facility, django_assert_num_queries
+):
+    """Queries: user, COUNT(*), the page joined to pregnancy, patient, facilities and clinician, the list
+    audit row, session refresh (3)."""
+    from tests.factories import PregnancyFactory
+
+    refer(api, obstetrician, PregnancyFactory(managing_facility=home_facility), centre)
+    client = api.as_user(centre_doctor)
+    with django_assert_num_queries(7):
+        assert client.get("/api/v1/referrals/", {"box": "incoming"}).json()["count"] == 1
+    for _ in range(5):
+        refer(api, obstetrician, PregnancyFactory(managing_facility=home_facility), centre)
+    client = api.as_user(centre_doctor)
+    with django_assert_num_queries(7):
+        assert client.get("/api/v1/referrals/", {"box": "incoming"}).json()["count"] == 6
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_of_many_simultaneous_accepts_exactly_one_wins(obstetrician, pregnancy, centre):
+    """Eight threads, each with its own database connection, accept the same referral at once."""
+    from accounts.choices import Role
+    from core.errors import InvalidTransition
+    from referrals.services import referral_accept, referral_request
+    from tests.factories import UserFactory
+
+    referral = referral_request(
+        actor=obstetrician, pregnancy=pregnancy, to_facility=centre, urgency="emergency", reason="Eclampsia"
+    )
+    doctors = [UserFactory(facility=centre, roles=[Role.OBSTETRICIAN]) for _ in range(8)]
+    barrier = threading.Barrier(len(doctors))
+    outcomes: list[str] = []
+
+    def accept(doctor):
+        try:
+            barrier.wait(timeout=10)
+            referral_accept(actor=doctor, referral=Referral.objects.get(pk=referral.pk))
+            outcomes.append("accepted")
+        except InvalidTransition:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=accept, args=(d,)) for d in doctors]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["accepted"] + ["conflict"] * 7
+    referral.refresh_from_db()
+    assert referral.status == "accepted" and referral.accepted_by in doctors
+    assert access_pregnancy_by_id(referral.accepted_by, pregnancy.external_id, perm="change", audit=False)
