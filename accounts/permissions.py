@@ -19,7 +19,9 @@ class Action(models.TextChoices):
     REQUEST_REFERRAL = "request_referral", _("Request or cancel a referral")
     ACCEPT_REFERRAL = "accept_referral", _("Accept, decline or complete a referral")
     REQUEST_CONSULT = "request_consult", _("Request an MDT consultation")
-    CONCLUDE_CONSULT = "conclude_consult", _("Schedule and conclude an MDT consultation")
+    SCHEDULE_CONSULT = "schedule_consult", _("Schedule an MDT consultation and invite participants")
+    RECORD_OPINION = "record_opinion", _("Record an opinion in an MDT consultation")
+    CONCLUDE_CONSULT = "conclude_consult", _("Conclude an MDT consultation as lead physician and sign decisions")
     MERGE_RECORDS = "merge_records", _("Merge duplicate records")
     REVEAL_ID_NUMBER = "reveal_id_number", _("Reveal a full ID number")
     VIEW_SENSITIVE = "view_sensitive", _("See sensitive details (infection, psychiatric, drugs, termination)")
@@ -44,7 +46,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.REQUEST_REFERRAL: frozenset({*_CLINICIANS}),
     Action.ACCEPT_REFERRAL: frozenset({Role.OBSTETRICIAN}),
     Action.REQUEST_CONSULT: frozenset({Role.OBSTETRICIAN, Role.MDT_COORDINATOR}),
-    Action.CONCLUDE_CONSULT: frozenset({Role.MDT_COORDINATOR}),
+    Action.SCHEDULE_CONSULT: frozenset({Role.MDT_COORDINATOR}),
+    Action.RECORD_OPINION: frozenset({Role.OBSTETRICIAN, Role.SPECIALIST}),
+    Action.CONCLUDE_CONSULT: frozenset({Role.OBSTETRICIAN, Role.SPECIALIST}),
     Action.MERGE_RECORDS: frozenset({Role.OBSTETRICIAN, Role.FACILITY_ADMIN}),
     Action.REVEAL_ID_NUMBER: frozenset({*_CLINICIANS, Role.FACILITY_ADMIN}),
     Action.VIEW_SENSITIVE: frozenset({Role.OBSTETRICIAN, Role.SPECIALIST}),

@@ -12,6 +12,7 @@ from cases.api.views import (
     PatientViewSet,
     PregnancyViewSet,
 )
+from consults.api.views import ActionItemViewSet, ConsultCalendarView, ConsultViewSet, InvitationViewSet
 from core.api.views import HealthView
 from facilities.api.views import FacilityViewSet
 from referrals.api.views import ReferralViewSet
@@ -35,6 +36,9 @@ router.register("break-glass", BreakGlassAccessViewSet, basename="break-glass")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("case-management", CaseManagementViewSet, basename="case-management")
 router.register("referrals", ReferralViewSet, basename="referral")
+router.register("consults", ConsultViewSet, basename="consult")
+router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("consult-actions", ActionItemViewSet, basename="consult-action")
 router.register("risk/reports", RiskReportViewSet, basename="risk-report")
 
 urlpatterns = [
@@ -42,6 +46,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("health/", HealthView.as_view(), name="health"),
     path("emergency-registrations/", EmergencyRegistrationView.as_view(), name="emergency-registration"),
+    path("consults/<str:id>.ics", ConsultCalendarView.as_view(), name="consult-ics"),
     path("risk/grade/", GradeView.as_view(), name="risk-grade"),
     path("risk/criteria/", CriteriaView.as_view(), name="risk-criteria"),
     path("pregnancies/<str:id>/risk-assessments/", PregnancyAssessmentsView.as_view(), name="risk-assessments"),

@@ -4,8 +4,14 @@ The home facility (a county hospital in city 450100) manages the pregnancy. Ever
 relative to it, so an access test that denies someone shares its setup with the one that allows.
 """
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
+
+# Playwright's sync API leaves an event loop on the main thread; Django would then refuse ORM calls in
+# the tests that follow the browser tests. tests/test_deployment.py removes this for its subprocesses.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from accounts.choices import Role, Title
 from facilities.choices import RegionLevel, Specialty, Tier

@@ -4,7 +4,9 @@ from .access import (
     break_glass_open,
     break_glass_review,
     pregnancy_access_grant,
+    pregnancy_access_grant_user,
     pregnancy_access_revoke,
+    pregnancy_access_revoke_user,
 )
 from .emergency import emergency_register
 from .encounters import (
@@ -53,6 +55,8 @@ __all__ = [
     "patient_reveal_id_number",
     "patient_update",
     "pregnancy_access_grant",
+    "pregnancy_access_grant_user",
+    "pregnancy_access_revoke_user",
     "pregnancy_access_revoke",
     "pregnancy_end",
     "pregnancy_redate",

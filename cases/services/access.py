@@ -155,3 +155,28 @@ def break_glass_review(*, actor, access_id, note: str) -> BreakGlassAccess:
         changes={"reviewed": True},
     )
     return access
+
+
+@transaction.atomic
+def pregnancy_access_grant_user(
+    *, actor, pregnancy: Pregnancy, user, reason: str, source: tuple[str, str] | None = None
+) -> None:
+    """Let one person read ``pregnancy`` (an invited specialist from another facility)."""
+    assign_perm("cases.view_pregnancy", user, pregnancy)
+    audit_record(
+        actor=actor, action=AuditAction.GRANT, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
+        reason=reason, changes={"user": str(user.external_id), "level": "read",
+                                "source": list(source) if source else None},
+    )
+
+
+@transaction.atomic
+def pregnancy_access_revoke_user(
+    *, actor, pregnancy: Pregnancy, user, reason: str, source: tuple[str, str] | None = None
+) -> None:
+    remove_perm("cases.view_pregnancy", user, pregnancy)
+    remove_perm("cases.change_pregnancy", user, pregnancy)
+    audit_record(
+        actor=actor, action=AuditAction.REVOKE, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
+        reason=reason, changes={"user": str(user.external_id), "source": list(source) if source else None},
+    )

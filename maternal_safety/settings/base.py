@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cases",
     "risk",
     "referrals",
+    "consults",
     "notifications",
     "demo",
 ]
@@ -220,6 +221,13 @@ SPECTACULAR_SETTINGS = {
         "RiskColorEnum": "cases.choices.RiskColor",
         "StageEnum": "risk.choices.Stage",
         "ReferralPurposeEnum": "referrals.choices.Purpose",
+        "ReferralUrgencyEnum": "referrals.choices.Urgency",
+        "ReferralStatusEnum": "referrals.choices.ReferralStatus",
+        "ConsultUrgencyEnum": "consults.choices.ConsultUrgency",
+        "ConsultStatusEnum": "consults.choices.ConsultStatus",
+        "InvitationStatusEnum": "consults.choices.InvitationStatus",
+        "ActionStatusEnum": "consults.choices.ActionStatus",
+        "SpecialtyEnum": "facilities.choices.Specialty",
         "ConsentPurposeEnum": "cases.choices.ConsentPurpose",
         "ConsciousnessEnum": "cases.choices.Consciousness",
     },
@@ -257,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
+    "consult-sweep": {
+        "task": "consults.tasks.consult_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------------
@@ -288,6 +301,12 @@ MEOWS_THRESHOLDS = {
 # Referral clocks (minutes): acceptance and arrival targets by urgency — local policy, configure them.
 REFERRAL_ACCEPT_MINUTES = {"emergency": 15, "urgent": 120, "routine": 24 * 60}
 REFERRAL_ARRIVAL_MINUTES = {"emergency": 60, "urgent": 4 * 60, "routine": 3 * 24 * 60}
+
+# MDT consultations: targets by urgency (minutes from request to scheduled / completed), senior
+# signatures a decision kind needs, and how long invited participants keep read access afterwards.
+CONSULT_SCHEDULE_MINUTES = {"emergency": 10, "routine": 24 * 60}
+CONSULT_SENIOR_SIGNATURES = {"terminate": 3}
+CONSULT_GRANT_DAYS_AFTER = env.int("CONSULT_GRANT_DAYS_AFTER", default=14)
 
 # Response minutes after a trigger (local policy): one red → now; two yellows → within 30 minutes.
 MEOWS_RESPONSE_MINUTES = {"red": 0, "yellow": 30}
