@@ -226,7 +226,6 @@ SPECTACULAR_SETTINGS = {
         "ConsultUrgencyEnum": "consults.choices.ConsultUrgency",
         "ConsultStatusEnum": "consults.choices.ConsultStatus",
         "InvitationStatusEnum": "consults.choices.InvitationStatus",
-        "ActionStatusEnum": "consults.choices.ActionStatus",
         "SpecialtyEnum": "facilities.choices.Specialty",
         "ConsentPurposeEnum": "cases.choices.ConsentPurpose",
         "ConsciousnessEnum": "cases.choices.Consciousness",
