@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from .access import patients_visible_to, pregnancies_visible_to
@@ -31,7 +31,10 @@ def worklist(*, actor) -> QuerySet[Pregnancy]:
         .filter(status__in=[PregnancyStatus.ACTIVE, PregnancyStatus.POSTPARTUM])
         .select_related(*LIST_RELATED)
         .order_by(
-            Q(next_visit_date__lt=today).desc(nulls_last=True),
+            # Q has no .desc(): wrap it as a boolean expression to order by it.
+            ExpressionWrapper(Q(next_visit_date__lt=today), output_field=BooleanField()).desc(
+                nulls_last=True
+            ),
             "next_visit_date",
             "-created_at",
             "-id",

@@ -25,7 +25,7 @@ def test_every_action_has_a_row_and_only_known_roles():
 def test_a_user_with_several_roles_has_the_union():
     user = UserFactory(roles=[Role.MIDWIFE, Role.MDT_COORDINATOR])
     assert has_action(user, Action.REGISTER_PATIENT)
-    assert has_action(user, Action.CONCLUDE_CONSULT)
+    assert has_action(user, Action.SCHEDULE_CONSULT)
     assert not has_action(user, Action.CONFIRM_GRADE)
 
 
