@@ -15,6 +15,7 @@ from cases.api.views import (
 from consults.api.views import ActionItemViewSet, ConsultCalendarView, ConsultViewSet, InvitationViewSet
 from core.api.views import HealthView
 from facilities.api.views import FacilityViewSet
+from notifications.api.views import NotificationViewSet
 from referrals.api.views import ReferralViewSet
 from risk.api.views import (
     AssessmentCosignView,
@@ -37,6 +38,7 @@ router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("case-management", CaseManagementViewSet, basename="case-management")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("consults", ConsultViewSet, basename="consult")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("consult-actions", ActionItemViewSet, basename="consult-action")
 router.register("risk/reports", RiskReportViewSet, basename="risk-report")

@@ -61,6 +61,21 @@ class Alert(BaseModel):
     due_at = models.DateTimeField(_("due"))
     payload = models.JSONField(_("details"), default=dict, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # delivery and escalation
+    claimed_until = models.DateTimeField(_("being delivered until"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    next_escalation_at = models.DateTimeField(_("escalates at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acknowledge_note = models.CharField(_("note"), max_length=1000, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -70,7 +85,65 @@ class Alert(BaseModel):
             # the delivery sweep: pending rows by due time
             models.Index(fields=["due_at"], name="alert_pending_due", condition=models.Q(status="pending")),
             models.Index(fields=["pregnancy", "kind"], name="alert_pregnancy_kind"),
+            # the escalation sweep: delivered, unacknowledged rows by their next escalation time
+            models.Index(
+                fields=["next_escalation_at"],
+                name="alert_escalation_due",
+                condition=models.Q(status="delivered"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class InboxItem(BaseModel):
+    """One recipient of one alert: the alert is shown to her exactly once (unique per alert and user)."""
+
+    alert = models.ForeignKey(Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="items")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="inbox_items",
+    )
+    level = models.PositiveSmallIntegerField(_("reached at escalation level"), default=0)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="inboxitem_once_per_user")]
+        # the bell: a user's unread items
+        indexes = [models.Index(fields=["user", "read_at"], name="inbox_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} → {self.user}"
+
+
+class DeliveryAttempt(BaseModel):
+    """Delivery of an alert to one recipient on one outside channel (e-mail, SMS), with retries."""
+
+    alert = models.ForeignKey(
+        Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="attempts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=8)
+    status = models.CharField(_("status"), max_length=8, default="pending")
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "user", "channel"], name="attempt_once_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status}"

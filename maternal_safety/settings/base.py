@@ -252,6 +252,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "unacked_restore_interval": 5,
 }
+# A broker that does not answer must not hold a clinician's request for long (alerts wait in the
+# database and the sweep delivers them).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "core-heartbeat": {
@@ -261,6 +265,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "referral-clocks": {
         "task": "referrals.tasks.referral_clocks_sweep_task",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    "alerts-sweep": {
+        "task": "notifications.tasks.alerts_sweep_task",
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
     },
@@ -306,6 +315,11 @@ REFERRAL_ARRIVAL_MINUTES = {"emergency": 60, "urgent": 4 * 60, "routine": 3 * 24
 CONSULT_SCHEDULE_MINUTES = {"emergency": 10, "routine": 24 * 60}
 CONSULT_SENIOR_SIGNATURES = {"terminate": 3}
 CONSULT_GRANT_DAYS_AFTER = env.int("CONSULT_GRANT_DAYS_AFTER", default=14)
+
+# Minutes an unacknowledged alert waits before it climbs to the next rung (on-call lead / department
+# head → medical director → regional supervisor), by severity; information alerts never climb.
+ALERT_ESCALATION_MINUTES = {"critical": 5, "urgent": 15, "warning": 4 * 60}
+SMS_GATEWAY = env("SMS_GATEWAY", default="notifications.channels.LoggingSmsGateway")
 
 # Response minutes after a trigger (local policy): one red → now; two yellows → within 30 minutes.
 MEOWS_RESPONSE_MINUTES = {"red": 0, "yellow": 30}
