@@ -12,6 +12,9 @@ urlpatterns = [
     path("facilities/", include("facilities.urls")),
     path("audit/", include("audit.urls")),
     path("cases/", include("cases.urls")),
+    path("risk/", include("risk.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("consults/", include("consults.urls")),
     path("", include("core.urls")),
 ]
 

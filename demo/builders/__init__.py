@@ -1,9 +1,9 @@
 """The seed as an ordered list of steps, each reading what earlier steps left in ``SeedContext``.
 
-To add a step (e.g. ``--pregnancies N``: women and pregnancies in bulk at the demo facilities), write a
-``build_<thing>(ctx)`` function in its own module, append a ``Step`` with an ``enabled`` predicate on the
-context (``lambda ctx: ctx.options.get("pregnancies", 0) > 0``), and pass the option through the command.
-Every step must be idempotent: get-or-create by a stable key, change only what differs.
+To add a step, write a ``build_<thing>(ctx)`` function in its own module, append a ``Step`` with an
+``enabled`` predicate on the context (as ``pregnancies`` does with ``--pregnancies N``), and pass the option
+through the command. Every step must be idempotent: get-or-create by a stable key, change only what
+differs — or, for bulk synthetic rows, add only what is missing (``pregnancies``).
 """
 
 from collections.abc import Callable
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .context import SeedContext
 from .facilities import build_departments, build_facilities
 from .on_call import build_on_call
+from .pregnancies import build_pregnancies
 from .regions import build_regions
 from .staff import build_staff
 from .summary import build_summary
@@ -19,9 +20,12 @@ from .summary import build_summary
 
 @dataclass(frozen=True)
 class Step:
+    """``own_transactions``: the step commits as it goes (bulk loads), so it runs after the others commit."""
+
     name: str
     build: Callable[[SeedContext], None]
     enabled: Callable[[SeedContext], bool] = lambda ctx: True
+    own_transactions: bool = False
 
 
 STEPS: tuple[Step, ...] = (
@@ -30,6 +34,12 @@ STEPS: tuple[Step, ...] = (
     Step("departments", build_departments),
     Step("staff", build_staff),
     Step("on-call", build_on_call),
+    Step(
+        "pregnancies",
+        build_pregnancies,
+        lambda ctx: (ctx.options.get("pregnancies") or 0) > 0,
+        own_transactions=True,
+    ),
 )
 
 __all__ = ["STEPS", "SeedContext", "Step", "build_summary"]

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import models
 
@@ -41,6 +42,16 @@ class SeedContext:
     )  # (facility code, specialty) -> Dept
     users: dict[str, Any] = field(default_factory=dict)  # username -> User (only users this seed owns)
     user_plans: dict[str, Any] = field(default_factory=dict)  # username -> StaffPlan
+    notes: list[str] = field(default_factory=list)  # printed after the row counts
+    analyze_tables: set[str] = field(default_factory=set)  # ANALYZEd after the commit (bulk-loaded tables)
+
+    @property
+    def local_today(self) -> dt.date:
+        """Today in Asia/Shanghai, the date the case services use for GA and due dates."""
+        return self.now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
 
     def rng(self, *key: object) -> random.Random:
         """A generator private to one item: adding a facility does not reshuffle everyone else's names."""

@@ -1,4 +1,5 @@
-"""Deterministic Chinese personal names for synthetic staff."""
+"""Deterministic Chinese personal names for synthetic staff and women: a surname and given-name
+characters drawn from lists, not taken from any real person."""
 
 import random
 
@@ -11,6 +12,11 @@ SURNAMES = (
 GIVEN = (
     "丽静敏燕艳娟霞芳婷玲红梅琳雪慧洁颖萍华英明伟军强磊洋勇杰涛斌"
     "峰平建志文海宁晓春秋兰桂秀玉凤欣怡佳思雨婉嘉瑶璐蕾"
+)
+# Given-name characters common for women (the synthetic cohort of ``--pregnancies``).
+FEMALE_GIVEN = (
+    "丽静敏燕艳娟霞芳婷玲红梅琳雪慧洁颖萍华英兰桂秀玉凤欣怡佳思雨婉嘉瑶璐蕾"
+    "晶莉娜倩媛月春丹妮蓉菲悦琴琪萱璇岚露晴彤茜薇"
 )
 
 

@@ -4,10 +4,13 @@ Contract: ``{"facilities": [{"id", "name", "tier", "critical_care_level", "regio
 "users": [{"id", "username", "role", "facility", "facility_tier", "region"}]}`` — ids are external UUIDs,
 ``name`` the Chinese name, ``region`` a 6-digit GB/T 2260 code (a facility user's facility region, else
 the user's own region), ``role`` the user's primary (first) role, ``facility``/``facility_tier`` null for
-users without a facility.
+users without a facility. With ``--pregnancies`` also
+``"pregnancies": {"total": n, "by_status": {status: n}}``: counts only (every pregnancy of a woman registered
+at a demo facility), never rows.
 """
 
 from .context import SeedContext
+from .pregnancies import demo_pregnancy_counts
 
 
 def build_summary(ctx: SeedContext) -> dict:
@@ -36,4 +39,8 @@ def build_summary(ctx: SeedContext) -> dict:
                 "region": facility.region_code if facility else regions_by_id.get(user.region_id),
             }
         )
-    return {"facilities": facilities, "users": users}
+    summary = {"facilities": facilities, "users": users}
+    if ctx.options.get("pregnancies"):
+        _, total, by_status = demo_pregnancy_counts(list(facilities_by_id))
+        summary["pregnancies"] = {"total": total, "by_status": by_status}
+    return summary
