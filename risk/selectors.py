@@ -183,9 +183,10 @@ def measurements_from_record(pregnancy: Pregnancy, *, on: dt.date | None = None)
     return values, sources
 
 
-def current_assessment(pregnancy: Pregnancy) -> RiskAssessment | None:
+def current_assessment(pregnancy: Pregnancy, *, stage: str = "assessment") -> RiskAssessment | None:
+    """The confirmed assessment in force for ``stage``: a screening never replaces a five-colour grade."""
     return (
-        RiskAssessment.objects.filter(pregnancy=pregnancy, status="confirmed")
+        RiskAssessment.objects.filter(pregnancy=pregnancy, status="confirmed", stage=stage)
         .order_by("-confirmed_at", "-id")
         .first()
     )

@@ -306,7 +306,7 @@ def risk_assessment_create(
     except engine.InputError as exc:
         raise _input_error(exc) from exc
     fired = {c.code for c in result.triggered}
-    previous = current_assessment(pregnancy)
+    previous = current_assessment(pregnancy, stage=stage)
     unticked = (
         _check_unticked(previous, fired, unticked_reasons or {}, compiled)
         if stage == Stage.ASSESSMENT
@@ -428,7 +428,7 @@ def risk_assessment_cosign(
     )
     alert_resolve(dedup_key=f"cosign:{assessment.external_id}")
     if approve:
-        previous = current_assessment(pregnancy)
+        previous = current_assessment(pregnancy, stage=assessment.stage)
         _apply_confirmed(actor, assessment, pregnancy, previous)
     return assessment
 

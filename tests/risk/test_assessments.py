@@ -390,3 +390,23 @@ def test_report_and_case_management_lists_query_counts(
     doc = api.as_user(obstetrician)
     with django_assert_num_queries(6):
         assert doc.get("/api/v1/case-management/").json()["count"] == 5
+
+
+def test_a_later_screening_does_not_replace_the_five_colour_grade(
+    api, obstetrician, graded_pregnancy, county
+):
+    assess(api, obstetrician, graded_pregnancy, measurements={"hb_g_l": 50})  # orange
+    township = FacilityFactory(township=True, region=county)
+    screener = UserFactory(facility=township, roles=[Role.MIDWIFE])
+    graded_pregnancy.follow_up_facility = township
+    graded_pregnancy.save(update_fields=["follow_up_facility"])
+    assert (
+        assess(api, screener, graded_pregnancy, stage="screening", criteria=["S-OBHX-CS"]).status_code == 201
+    )
+    grade = RiskAssessment.objects.get(pregnancy=graded_pregnancy, stage="assessment")
+    assert grade.status == "confirmed"
+    graded_pregnancy.refresh_from_db()
+    assert graded_pregnancy.risk_color == "orange"
+    # dropping the orange criterion still needs a reason
+    response = assess(api, obstetrician, graded_pregnancy, measurements={"hb_g_l": 100})
+    assert response.status_code == 400 and response.json()["errors"]["unticked"] == ["O-HEME-SEVERE-ANEMIA"]
