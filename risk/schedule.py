@@ -29,8 +29,14 @@ def national_next_due(*, edd: dt.date, last_visit: dt.date | None) -> dt.date:
     return conception_start + dt.timedelta(weeks=WEEKLY_FROM_WEEK)
 
 
-def next_visit_due(*, edd: dt.date | None, last_visit: dt.date | None, color: str | None,
-                   interval_days: dict[str, int], clinician_date: dt.date | None = None) -> dt.date | None:
+def next_visit_due(
+    *,
+    edd: dt.date | None,
+    last_visit: dt.date | None,
+    color: str | None,
+    interval_days: dict[str, int],
+    clinician_date: dt.date | None = None,
+) -> dt.date | None:
     """The due date of the next antenatal visit, or None when nothing can be computed (no EDD and no date).
 
     A colour with an interval (e.g. orange 14 days) counts from the last visit; green and ungraded

@@ -214,3 +214,14 @@ def report_list(*, actor) -> QuerySet[RiskReport]:
 def sensitive_codes() -> set[str]:
     """Codes of sensitive criteria in any catalogue version (infection details, psychiatric, drugs)."""
     return set(CatalogueCriterion.objects.filter(sensitive=True).values_list("code", flat=True).distinct())
+
+
+def redact_summary(summary: dict, user) -> dict:
+    """A case summary (referral, consult) with sensitive criterion codes shown as restricted to users
+    without view_sensitive; the purple flag stays."""
+    from core.sensitive import RESTRICTED, can_view_sensitive
+
+    if not summary or can_view_sensitive(user):
+        return summary
+    hidden = sensitive_codes()
+    return {**summary, "criteria": [RESTRICTED if c in hidden else c for c in summary.get("criteria") or []]}

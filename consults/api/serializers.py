@@ -122,6 +122,25 @@ class ConsultSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        """Termination decisions and sensitive criteria are restricted to users without view_sensitive."""
+        return _redact_consult(super().to_representation(instance), instance, self.context)
+
+
+def _redact_consult(data: dict, instance, context) -> dict:
+    from core.sensitive import RESTRICTED, can_view_sensitive
+    from risk.selectors import redact_summary
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if "case_summary" in data:
+        data["case_summary"] = redact_summary(data["case_summary"], user)
+    if instance.decision_kind == "terminate" and not can_view_sensitive(user):
+        for key in ("decision", "womans_choice", "recommendations"):
+            if data.get(key):
+                data[key] = RESTRICTED
+    return data
+
 
 class ConsultListSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="external_id", read_only=True)

@@ -143,13 +143,15 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
         )
         if request.accepted_renderer.format == "ics":
             return Response(ics_for(request, consult), content_type="text/calendar; charset=utf-8")
-        return Response(s.ConsultSerializer(_detail(consult.pk)).data)
+        return Response(s.ConsultSerializer(_detail(consult.pk), context={"request": request}).data)
 
     def _consult(self, id) -> Consult:
         return access_consult_by_id(self.request.user, id)
 
     def _out(self, consult, status=200):
-        return Response(s.ConsultSerializer(_detail(consult.pk)).data, status=status)
+        return Response(
+            s.ConsultSerializer(_detail(consult.pk), context={"request": self.request}).data, status=status
+        )
 
     @extend_schema(
         request=s.ConsultRequestSerializer,

@@ -55,6 +55,15 @@ class ReferralSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        """Sensitive criteria in the clinical summary are restricted to users without view_sensitive."""
+        from risk.selectors import redact_summary
+
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        data["clinical_summary"] = redact_summary(data["clinical_summary"], getattr(request, "user", None))
+        return data
+
     def get_redirected_to(self, obj) -> str | None:
         return str(obj.redirected_to.external_id) if obj.redirected_to_id else None
 

@@ -111,7 +111,7 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
         referral = Referral.objects.select_related(
             "pregnancy__patient", "from_facility", "to_facility", "sending_clinician", "redirected_to"
         ).get(pk=referral.pk)
-        return Response(s.ReferralSerializer(referral).data, status=status)
+        return Response(s.ReferralSerializer(referral, context={"request": self.request}).data, status=status)
 
     @extend_schema(
         request=s.ReferralRequestSerializer,

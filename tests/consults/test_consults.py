@@ -362,3 +362,22 @@ def test_list_query_count_is_constant(api, obstetrician, pregnancy, home_facilit
     client = api.as_user(obstetrician)
     with django_assert_num_queries(7):
         assert client.get("/api/v1/consults/").json()["count"] == 5
+
+
+def test_termination_decision_is_restricted_to_users_without_view_sensitive(
+    api, obstetrician, coordinator, cardiologist, anaesthetist, pregnancy, home_facility, midwife
+):
+    consult = _ready(api, obstetrician, coordinator, [cardiologist, anaesthetist], pregnancy)
+    decision = {"decision_kind": "terminate", "decision": "Recommend termination; the woman agrees"}
+    chief = UserFactory(facility=home_facility, roles=[Role.OBSTETRICIAN], title=Title.CHIEF)
+    for signer in (anaesthetist, chief):
+        api.as_user(signer).post(f"/api/v1/consults/{consult}/sign/", decision, format="json")
+    api.as_user(cardiologist).post(
+        f"/api/v1/consults/{consult}/conclude/", {"recommendations": "r", **decision}, format="json"
+    )
+    assert (
+        api.as_user(obstetrician).get(f"/api/v1/consults/{consult}/").json()["decision"]
+        == decision["decision"]
+    )
+    seen = api.as_user(midwife).get(f"/api/v1/consults/{consult}/").json()
+    assert seen["decision"] == "restricted" and seen["recommendations"] == "restricted"

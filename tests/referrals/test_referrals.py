@@ -278,3 +278,17 @@ def test_of_many_simultaneous_accepts_exactly_one_wins(obstetrician, pregnancy, 
     referral.refresh_from_db()
     assert referral.status == "accepted" and referral.accepted_by in doctors
     assert access_pregnancy_by_id(referral.accepted_by, pregnancy.external_id, perm="change", audit=False)
+
+
+def test_sensitive_criteria_in_the_summary_are_restricted(api, obstetrician, midwife, pregnancy, centre):
+    graded = api.as_user(obstetrician).post(
+        f"/api/v1/pregnancies/{pregnancy.external_id}/risk-assessments/",
+        {"criteria": ["P-INF-HIV"], "measurements": {"hb_g_l": 100}},
+        format="json",
+    )
+    assert graded.status_code == 201
+    referral = refer(api, obstetrician, pregnancy, centre).json()
+    assert "P-INF-HIV" in referral["clinical_summary"]["criteria"]
+    seen = api.as_user(midwife).get(f"/api/v1/referrals/{referral['id']}/").json()
+    assert seen["clinical_summary"]["criteria"] == ["Y-HEME-ANEMIA", "restricted"]
+    assert seen["clinical_summary"]["purple"] is True
