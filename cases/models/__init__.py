@@ -1,4 +1,9 @@
-from .access import BreakGlassAccess, PregnancyGroupObjectPermission, PregnancyUserObjectPermission
+from .access import (
+    BreakGlassAccess,
+    PregnancyGrant,
+    PregnancyGroupObjectPermission,
+    PregnancyUserObjectPermission,
+)
 from .encounters import Delivery, MaternalDeath, NearMissEvent, Newborn, Visit
 from .patient import Consent, Patient
 from .pregnancy import CareTask, Pregnancy, PregnancyDating
@@ -14,6 +19,7 @@ __all__ = [
     "Patient",
     "Pregnancy",
     "PregnancyDating",
+    "PregnancyGrant",
     "PregnancyGroupObjectPermission",
     "PregnancyUserObjectPermission",
     "Visit",

@@ -8,6 +8,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from core.models import BaseModel
 
+from ..choices import GrantLevel
 from .pregnancy import Pregnancy
 
 
@@ -29,6 +30,64 @@ class PregnancyGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("pregnancy grant to a facility")
         verbose_name_plural = _("pregnancy grants to facilities")
+
+
+class PregnancyGrant(BaseModel):
+    """The ledger behind the guardian grants: one row per reason (source) a grantee may see a record.
+
+    Guardian keeps one permission per grantee and object, so two referrals (or a referral and a
+    consult) granting the same facility would share it, and revoking one would silently take away
+    the other's access. The permission in force is therefore derived from the active rows here: the
+    highest level among them, or nothing when none is left.
+    """
+
+    pregnancy = models.ForeignKey(
+        Pregnancy, verbose_name=_("pregnancy"), on_delete=models.CASCADE, related_name="grants"
+    )
+    facility = models.ForeignKey(
+        "facilities.Facility",
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    level = models.CharField(_("level"), max_length=8, choices=GrantLevel.choices)
+    source_kind = models.CharField(_("source kind"), max_length=64, blank=True)
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(facility__isnull=True) ^ Q(user__isnull=True), name="pregnancygrant_one_grantee"
+            ),
+            models.UniqueConstraint(
+                fields=["pregnancy", "facility", "source_kind", "source_id"],
+                condition=Q(revoked_at__isnull=True, facility__isnull=False),
+                name="pregnancygrant_active_facility_source",
+            ),
+            models.UniqueConstraint(
+                fields=["pregnancy", "user", "source_kind", "source_id"],
+                condition=Q(revoked_at__isnull=True, user__isnull=False),
+                name="pregnancygrant_active_user_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pregnancy_id} → {self.facility_id or self.user_id} ({self.level}, {self.source_kind})"
 
 
 class BreakGlassAccess(BaseModel):

@@ -20,13 +20,40 @@ from facilities.models import Facility
 from facilities.services import facility_access_group
 
 from ..choices import GrantLevel
-from ..models import BreakGlassAccess, Pregnancy
+from ..models import BreakGlassAccess, Pregnancy, PregnancyGrant
 
 MIN_REASON_LENGTH = 10
 
 
+MANUAL_SOURCE = ("manual", "")
+
+
 def _codenames(level: str) -> list[str]:
     return ["view_pregnancy", "change_pregnancy"] if level == GrantLevel.WRITE else ["view_pregnancy"]
+
+
+def _record(*, pregnancy: Pregnancy, grantee: dict, level: str | None, reason: str, source) -> None:
+    """Write the ledger row for ``source`` (``level`` None revokes it), then derive the guardian
+    permissions of this grantee from every source still active, so one source's revoke never takes
+    away what another source granted."""
+    kind, ident = (str(source[0]), str(source[1])) if source else MANUAL_SOURCE
+    now = timezone.now()
+    active = PregnancyGrant.objects.filter(pregnancy=pregnancy, revoked_at__isnull=True, **grantee)
+    active.filter(source_kind=kind, source_id=ident).update(revoked_at=now, updated_at=now)
+    if level is not None:
+        PregnancyGrant.objects.create(
+            pregnancy=pregnancy, level=level, source_kind=kind, source_id=ident, reason=reason, **grantee
+        )
+    levels = set(active.values_list("level", flat=True))
+    wanted: set[str] = set()
+    if levels:
+        wanted.update(_codenames(GrantLevel.WRITE if GrantLevel.WRITE in levels else GrantLevel.READ))
+    holder = grantee.get("user") or facility_access_group(facility=grantee["facility"])
+    for codename in _codenames(GrantLevel.WRITE):
+        if codename in wanted:
+            assign_perm(f"cases.{codename}", holder, pregnancy)
+        else:
+            remove_perm(f"cases.{codename}", holder, pregnancy)
 
 
 @transaction.atomic
@@ -40,12 +67,9 @@ def pregnancy_access_grant(
     source: tuple[str, str] | None = None,
 ) -> None:
     """Let ``facility``'s staff read (or read and write) ``pregnancy``. Called by referral and consult
-    services with ``source`` naming the referral or consult that justifies it."""
-    group = facility_access_group(facility=facility)
-    for codename in _codenames(level):
-        assign_perm(f"cases.{codename}", group, pregnancy)
-    if level == GrantLevel.READ:
-        remove_perm("cases.change_pregnancy", group, pregnancy)
+    services with ``source`` naming the referral or consult that justifies it; granting again for the
+    same source replaces its level."""
+    _record(pregnancy=pregnancy, grantee={"facility": facility}, level=level, reason=reason, source=source)
     audit_record(
         actor=actor,
         action=AuditAction.GRANT,
@@ -64,9 +88,8 @@ def pregnancy_access_grant(
 def pregnancy_access_revoke(
     *, actor, pregnancy: Pregnancy, facility: Facility, reason: str, source: tuple[str, str] | None = None
 ) -> None:
-    group = facility_access_group(facility=facility)
-    for codename in _codenames(GrantLevel.WRITE):
-        remove_perm(f"cases.{codename}", group, pregnancy)
+    """End the grant ``source`` made; the facility keeps what other active sources still grant."""
+    _record(pregnancy=pregnancy, grantee={"facility": facility}, level=None, reason=reason, source=source)
     audit_record(
         actor=actor,
         action=AuditAction.REVOKE,
@@ -162,7 +185,7 @@ def pregnancy_access_grant_user(
     *, actor, pregnancy: Pregnancy, user, reason: str, source: tuple[str, str] | None = None
 ) -> None:
     """Let one person read ``pregnancy`` (an invited specialist from another facility)."""
-    assign_perm("cases.view_pregnancy", user, pregnancy)
+    _record(pregnancy=pregnancy, grantee={"user": user}, level=GrantLevel.READ, reason=reason, source=source)
     audit_record(
         actor=actor, action=AuditAction.GRANT, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
         reason=reason, changes={"user": str(user.external_id), "level": "read",
@@ -174,8 +197,7 @@ def pregnancy_access_grant_user(
 def pregnancy_access_revoke_user(
     *, actor, pregnancy: Pregnancy, user, reason: str, source: tuple[str, str] | None = None
 ) -> None:
-    remove_perm("cases.view_pregnancy", user, pregnancy)
-    remove_perm("cases.change_pregnancy", user, pregnancy)
+    _record(pregnancy=pregnancy, grantee={"user": user}, level=None, reason=reason, source=source)
     audit_record(
         actor=actor, action=AuditAction.REVOKE, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
         reason=reason, changes={"user": str(user.external_id), "source": list(source) if source else None},

@@ -1,0 +1,106 @@
+"""Grants are counted per source: revoking what one referral or consult granted leaves the others."""
+
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+from guardian.shortcuts import assign_perm
+
+from accounts.choices import Role
+from cases.access import can_change_pregnancy, pregnancies_visible_to
+from cases.choices import GrantLevel
+from cases.models import PregnancyGrant
+from cases.services import (
+    pregnancy_access_grant,
+    pregnancy_access_grant_user,
+    pregnancy_access_revoke,
+    pregnancy_access_revoke_user,
+)
+from facilities.services import facility_access_group
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+REFERRAL = ("referrals.referral", "r-1")
+CONSULT = ("consults.consult", "c-1")
+
+
+def grant(actor, pregnancy, facility, level, source):
+    pregnancy_access_grant(
+        actor=actor, pregnancy=pregnancy, facility=facility, level=level, reason="test", source=source
+    )
+
+
+def revoke(actor, pregnancy, facility, source):
+    pregnancy_access_revoke(actor=actor, pregnancy=pregnancy, facility=facility, reason="test", source=source)
+
+
+def test_revoking_one_source_keeps_the_grant_of_another(pregnancy, obstetrician, outsider, other_facility):
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.READ, REFERRAL)
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.READ, CONSULT)
+    revoke(obstetrician, pregnancy, other_facility, REFERRAL)
+    assert list(pregnancies_visible_to(outsider)) == [pregnancy], "the consult still justifies reading"
+    revoke(obstetrician, pregnancy, other_facility, CONSULT)
+    assert list(pregnancies_visible_to(outsider)) == []
+
+
+def test_level_in_force_is_the_highest_active_one(pregnancy, obstetrician, outsider, other_facility):
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.WRITE, REFERRAL)
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.READ, CONSULT)
+    assert can_change_pregnancy(outsider, pregnancy)
+    revoke(obstetrician, pregnancy, other_facility, REFERRAL)
+    assert not can_change_pregnancy(outsider, pregnancy)
+    assert list(pregnancies_visible_to(outsider)) == [pregnancy]
+
+
+def test_granting_again_for_the_same_source_replaces_its_level(
+    pregnancy, obstetrician, outsider, other_facility
+):
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.WRITE, REFERRAL)
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.READ, REFERRAL)
+    assert not can_change_pregnancy(outsider, pregnancy)
+    rows = PregnancyGrant.objects.filter(pregnancy=pregnancy, facility=other_facility)
+    active_by_level = sorted((row.level, row.revoked_at is None) for row in rows)
+    assert active_by_level == [("read", True), ("write", False)], "one active row per source"
+
+
+def test_revoking_a_source_that_granted_nothing_changes_nothing(
+    pregnancy, obstetrician, outsider, other_facility
+):
+    grant(obstetrician, pregnancy, other_facility, GrantLevel.READ, CONSULT)
+    revoke(obstetrician, pregnancy, other_facility, REFERRAL)
+    assert list(pregnancies_visible_to(outsider)) == [pregnancy]
+
+
+def test_person_grants_are_counted_per_source(pregnancy, obstetrician, other_facility):
+    specialist = UserFactory(facility=other_facility, roles=[Role.OBSTETRICIAN])
+    for source in (CONSULT, ("consults.consult", "c-2")):
+        pregnancy_access_grant_user(
+            actor=obstetrician, pregnancy=pregnancy, user=specialist, reason="invited", source=source
+        )
+    pregnancy_access_revoke_user(
+        actor=obstetrician, pregnancy=pregnancy, user=specialist, reason="concluded", source=CONSULT
+    )
+    assert list(pregnancies_visible_to(specialist)) == [pregnancy]
+    pregnancy_access_revoke_user(
+        actor=obstetrician,
+        pregnancy=pregnancy,
+        user=specialist,
+        reason="concluded",
+        source=("consults.consult", "c-2"),
+    )
+    assert list(pregnancies_visible_to(specialist)) == []
+
+
+def test_grants_made_before_the_ledger_are_backfilled(pregnancy, outsider, other_facility):
+    specialist = UserFactory(facility=other_facility, roles=[Role.OBSTETRICIAN])
+    assign_perm("cases.view_pregnancy", facility_access_group(facility=other_facility), pregnancy)
+    assign_perm("cases.change_pregnancy", facility_access_group(facility=other_facility), pregnancy)
+    assign_perm("cases.view_pregnancy", specialist, pregnancy)
+    migration = importlib.import_module("cases.migrations.0003_pregnancy_grant_ledger")
+    migration.backfill(django_apps, None)
+    rows = {
+        (row.facility_id, row.user_id, row.level, row.source_kind)
+        for row in PregnancyGrant.objects.filter(pregnancy=pregnancy)
+    }
+    assert rows == {(other_facility.pk, None, "write", "backfill"), (None, specialist.pk, "read", "backfill")}
