@@ -13,11 +13,24 @@ from core.ids import parse_uuid
 from .models import Referral
 
 
+def takes_part_in_referrals(actor) -> bool:
+    """Staff who refer or receive women (the request_referral or accept_referral action) at a facility.
+    Only they see all of their facility's referrals (its inboxes); other roles see the referrals of the
+    women whose records they may see."""
+    return (
+        getattr(actor, "facility_id", None) is not None
+        and has_action(actor, Action.VIEW_CASE)
+        and (has_action(actor, Action.REQUEST_REFERRAL) or has_action(actor, Action.ACCEPT_REFERRAL))
+    )
+
+
 def referrals_visible_to(actor) -> QuerySet[Referral]:
+    """The referrals of the women the actor may see, and, for staff who take part in referrals, every
+    referral from or to her facility (also after a decline has taken the record away again)."""
     if not has_action(actor, Action.VIEW_CASE):
         return Referral.objects.none()
     scope = Q(pregnancy__in=Pregnancy.objects.filter(pregnancy_scope(actor, "view")))
-    if actor.facility_id is not None:
+    if takes_part_in_referrals(actor):
         scope |= Q(from_facility_id=actor.facility_id) | Q(to_facility_id=actor.facility_id)
     return Referral.objects.filter(scope)
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Direction(models.TextChoices):
@@ -15,21 +16,21 @@ class Urgency(models.TextChoices):
 
 
 class Purpose(models.TextChoices):
-    CARE = "care", _("Care")
+    CARE = "care", pgettext_lazy("referral purpose", "Care")
     GRADING = "grading", _("Five-colour grading")
-    DELIVERY = "delivery", _("Delivery")
-    POSTPARTUM_FOLLOW_UP = "postpartum_follow_up", _("Postpartum follow-up")
+    DELIVERY = "delivery", pgettext_lazy("referral purpose", "Delivery")
+    POSTPARTUM_FOLLOW_UP = "postpartum_follow_up", pgettext_lazy("referral purpose", "Postpartum follow-up")
 
 
 class ReferralStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
-    CANCELLED = "cancelled", _("Cancelled")
-    REDIRECTED = "redirected", _("Redirected")
-    DEPARTED = "departed", _("Departed")
-    ARRIVED = "arrived", _("Arrived")
-    COMPLETED = "completed", _("Completed")
+    REQUESTED = "requested", pgettext_lazy("referral status", "Requested")
+    ACCEPTED = "accepted", pgettext_lazy("referral status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("referral status", "Declined")
+    CANCELLED = "cancelled", pgettext_lazy("referral status", "Cancelled")
+    REDIRECTED = "redirected", pgettext_lazy("referral status", "Redirected")
+    DEPARTED = "departed", pgettext_lazy("referral status", "Departed")
+    ARRIVED = "arrived", pgettext_lazy("referral status", "Arrived")
+    COMPLETED = "completed", pgettext_lazy("referral status", "Completed")
 
 
 OPEN_STATUSES = (

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from cases.choices import RiskColor
 from core.models import BaseModel
 
 from .choices import Direction, Purpose, ReferralStatus, Transport, Urgency
@@ -23,19 +25,32 @@ class Referral(BaseModel):
         "cases.Pregnancy", verbose_name=_("pregnancy"), on_delete=models.PROTECT, related_name="referrals"
     )
     from_facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("from"), on_delete=models.PROTECT, related_name="referrals_out"
+        "facilities.Facility",
+        verbose_name=pgettext_lazy("referral", "from"),
+        on_delete=models.PROTECT,
+        related_name="referrals_out",
     )
     to_facility = models.ForeignKey(
-        "facilities.Facility", verbose_name=_("to"), on_delete=models.PROTECT, related_name="referrals_in"
+        "facilities.Facility",
+        verbose_name=pgettext_lazy("referral", "to"),
+        on_delete=models.PROTECT,
+        related_name="referrals_in",
     )
     direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices)
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
-    purpose = models.CharField(_("purpose"), max_length=24, choices=Purpose.choices, default=Purpose.CARE)
+    purpose = models.CharField(
+        pgettext_lazy("referral", "purpose"), max_length=24, choices=Purpose.choices, default=Purpose.CARE
+    )
     transfers_management = models.BooleanField(_("receiver becomes the managing facility"), default=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.REQUESTED
     )
     reason = models.TextField(_("reason"))
+    # The rule "centres may not refuse" looks at her colour when she was referred, not at her colour
+    # now: a later grade (up or down) does not change what the receiving centre was asked to take.
+    risk_color_at_request = models.CharField(  # noqa: DJ001
+        _("risk colour at the request"), max_length=10, choices=RiskColor.choices, null=True, blank=True
+    )
     clinical_summary = models.JSONField(_("clinical summary at departure"), default=dict, blank=True)
     treatments_given = models.TextField(_("treatments given"), blank=True)
     discharge_summary = models.TextField(_("discharge summary (down-referral)"), blank=True)
@@ -63,7 +78,7 @@ class Referral(BaseModel):
     closed_at = models.DateTimeField(_("declined / cancelled / redirected at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("referral", "closed by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

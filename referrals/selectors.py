@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cases.choices import PregnancyStatus
 from cases.models import Pregnancy
@@ -13,6 +14,7 @@ from facilities.choices import CRITICAL_CARE_RANK, TIER_RANK, Capability, Critic
 from facilities.models import Facility
 from risk.selectors import current_assessment
 
+from .access import takes_part_in_referrals
 from .choices import OPEN_STATUSES
 from .models import Referral
 
@@ -31,13 +33,15 @@ CODE_NEEDS = {
 
 
 def incoming(*, actor) -> QuerySet[Referral]:
-    if actor.facility_id is None:
+    """Referrals to the actor's facility; nothing for a role that does not take part in referrals."""
+    if not takes_part_in_referrals(actor):
         return Referral.objects.none()
     return Referral.objects.filter(to_facility_id=actor.facility_id).select_related(*RELATED)
 
 
 def outgoing(*, actor) -> QuerySet[Referral]:
-    if actor.facility_id is None:
+    """Referrals from the actor's facility; nothing for a role that does not take part in referrals."""
+    if not takes_part_in_referrals(actor):
         return Referral.objects.none()
     return Referral.objects.filter(from_facility_id=actor.facility_id).select_related(*RELATED)
 
@@ -64,6 +68,12 @@ class Suggestion:
     facility: Facility
     reasons: list[str] = field(default_factory=list)
     rank: tuple = ()
+    missing: list[str] = field(default_factory=list)
+
+
+def join_list(items) -> str:
+    """A translated enumeration: "a, b" in English, "a、b" in Chinese."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
 
 
 def needed_capabilities(pregnancy: Pregnancy) -> list[str]:
@@ -85,12 +95,36 @@ def needed_capabilities(pregnancy: Pregnancy) -> list[str]:
     return sorted(set(needs))
 
 
+def _level_filter(color: str | None) -> tuple[Q, str]:
+    """The tier and critical-care level her colour needs, and the reason saying so."""
+    if color == "red":
+        return (
+            Q(
+                tier=Tier.TERTIARY,
+                critical_care_level__in=[CriticalCareLevel.CITY, CriticalCareLevel.PROVINCE],
+            ),
+            _("red: tertiary city or provincial critical care centre"),
+        )
+    if color == "orange":
+        return Q(critical_care_level__isnull=False), _("orange: critical maternal care centre")
+    if color == "yellow":
+        return Q(tier__in=[Tier.SECONDARY, Tier.TERTIARY]), _("yellow: secondary or tertiary hospital")
+    return (
+        Q(tier__in=[Tier.SECONDARY, Tier.TERTIARY]),
+        _("grading and care at a secondary or tertiary hospital"),
+    )
+
+
 def referral_suggestions(*, actor, pregnancy: Pregnancy, limit: int = 10) -> list[Suggestion]:
     """Facilities that can take her, ranked: the tier and critical-care level her colour needs, the
     capabilities her criteria need, her own county first, then her city, her province, further away.
-    After the pregnancy has ended, a down-referral goes to primary care where she lives."""
+
+    When no facility of that level has every capability she needs, the best partial matches are
+    suggested instead: most of the needed capabilities first, each saying which ones it lacks.
+    After the pregnancy has ended, a down-referral goes to primary care where she lives. The actor
+    must work at a facility (the caller checks that she may refer)."""
     home = actor.facility
-    if pregnancy.status == PregnancyStatus.POSTPARTUM and actor.facility.tier != Tier.PRIMARY:
+    if pregnancy.status == PregnancyStatus.POSTPARTUM and home.tier != Tier.PRIMARY:
         region = (
             pregnancy.patient.residence_region.code
             if pregnancy.patient.residence_region_id
@@ -101,37 +135,35 @@ def referral_suggestions(*, actor, pregnancy: Pregnancy, limit: int = 10) -> lis
             )
         )
         qs = Facility.objects.active().filter(tier=Tier.PRIMARY).exclude(pk=home.pk)
-        candidates = [(f, [_("primary care for postpartum visits and the 42-day check")]) for f in qs]
+        candidates = [(f, [_("primary care for postpartum visits and the 42-day check")], 0, []) for f in qs]
         return _rank(candidates, region, limit)
-    color = pregnancy.risk_color
-    q = Q(is_active=True) & ~Q(pk=home.pk)
-    reasons = []
-    if color == "red":
-        q &= Q(
-            tier=Tier.TERTIARY, critical_care_level__in=[CriticalCareLevel.CITY, CriticalCareLevel.PROVINCE]
-        )
-        reasons.append(_("red: tertiary city or provincial critical care centre"))
-    elif color == "orange":
-        q &= Q(critical_care_level__isnull=False)
-        reasons.append(_("orange: critical maternal care centre"))
-    elif color == "yellow":
-        q &= Q(tier__in=[Tier.SECONDARY, Tier.TERTIARY])
-        reasons.append(_("yellow: secondary or tertiary hospital"))
-    else:
-        q &= Q(tier__in=[Tier.SECONDARY, Tier.TERTIARY])
-        reasons.append(_("grading and care at a secondary or tertiary hospital"))
+    level, level_reason = _level_filter(pregnancy.risk_color)
+    eligible = list(
+        Facility.objects.filter(level, is_active=True).exclude(pk=home.pk).select_related("region")
+    )
     needs = needed_capabilities(pregnancy)
-    if needs:
-        q &= Q(capabilities__contains=needs)
-        labels = dict(Capability.choices)
-        reasons.append(_("has %(caps)s") % {"caps": ", ".join(str(labels[c]) for c in needs)})
-    candidates = [(f, list(reasons)) for f in Facility.objects.filter(q).select_related("region")]
-    return _rank(candidates, home.region_code, limit)
+    if not needs:
+        return _rank([(f, [level_reason], 0, []) for f in eligible], home.region_code, limit)
+    labels = dict(Capability.choices)
+    candidates = []
+    for facility in eligible:
+        has = [c for c in needs if c in (facility.capabilities or [])]
+        missing = [c for c in needs if c not in has]
+        reasons = [level_reason]
+        if has:
+            reasons.append(_("has %(caps)s") % {"caps": join_list(labels[c] for c in has)})
+        if missing:
+            reasons.append(_("lacks %(caps)s") % {"caps": join_list(labels[c] for c in missing)})
+        candidates.append((facility, reasons, len(missing), missing))
+    complete = [c for c in candidates if not c[3]]
+    return _rank(complete or candidates, home.region_code, limit)
 
 
 def _rank(candidates, region_code: str, limit: int) -> list[Suggestion]:
+    """Fewest missing capabilities first (all are complete unless none was), then nearest, then the
+    highest critical-care level and tier."""
     out = []
-    for facility, reasons in candidates:
+    for facility, reasons, missing_count, missing in candidates:
         code = facility.region_code
         if code == region_code:
             distance, where = 0, _("same county")
@@ -142,11 +174,12 @@ def _rank(candidates, region_code: str, limit: int) -> list[Suggestion]:
         else:
             distance, where = 3, _("outside the province")
         rank = (
+            missing_count,
             distance,
             -CRITICAL_CARE_RANK.get(facility.critical_care_level, 0),
             -TIER_RANK[facility.tier],
             facility.name_zh,
         )
-        out.append(Suggestion(facility=facility, reasons=[*reasons, where], rank=rank))
+        out.append(Suggestion(facility=facility, reasons=[*reasons, where], rank=rank, missing=list(missing)))
     out.sort(key=lambda s: s.rank)
     return out[:limit]

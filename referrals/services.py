@@ -27,6 +27,7 @@ from risk.selectors import current_assessment
 
 from .choices import OPEN_STATUSES, Direction, Purpose, ReferralStatus, Urgency
 from .models import Referral, ReferralComment
+from .signals import referral_closed
 
 S = ReferralStatus
 HIGH_RISK = ("orange", "red")
@@ -41,19 +42,29 @@ def _source(referral: Referral) -> tuple[str, str]:
     return ("referrals.referral", str(referral.external_id))
 
 
-def _require(actor, action: str, side_facility_id: int, side_label: str) -> None:
+def _require(actor, action: str, side_facility_id: int, wrong_side_message: str) -> None:
     if actor.facility_id != side_facility_id:
-        raise PermissionDenied(_("Only the %(side)s facility can do this.") % {"side": side_label})
+        raise PermissionDenied(wrong_side_message)
     if not has_action(actor, action):
         raise PermissionDenied(_("Your role does not allow this step."))
 
 
 def _sender(actor, referral: Referral) -> None:
-    _require(actor, Action.REQUEST_REFERRAL, referral.from_facility_id, _("sending"))
+    _require(
+        actor,
+        Action.REQUEST_REFERRAL,
+        referral.from_facility_id,
+        _("Only the sending facility can do this."),
+    )
 
 
 def _receiver(actor, referral: Referral) -> None:
-    _require(actor, Action.ACCEPT_REFERRAL, referral.to_facility_id, _("receiving"))
+    _require(
+        actor,
+        Action.ACCEPT_REFERRAL,
+        referral.to_facility_id,
+        _("Only the receiving facility can do this."),
+    )
 
 
 def _move(referral: Referral, from_statuses, to_status: str, **fields) -> None:
@@ -80,28 +91,35 @@ def _audit(actor, referral: Referral, action: str = AuditAction.TRANSITION, **ch
     )
 
 
+VITAL_SIGNS = ("sbp_mmhg", "dbp_mmhg", "pulse_bpm", "respiratory_rate", "spo2_pct", "temperature_c")
+LABS = ("hb_g_l", "platelets_10e9_l", "proteinuria")
+
+
+def _values(row, names) -> dict:
+    out = {}
+    for name in names:
+        value = getattr(row, name, None)
+        if value not in (None, ""):
+            out[name] = float(value) if hasattr(value, "quantize") else value
+    return out
+
+
 def clinical_summary(pregnancy: Pregnancy) -> dict:
     """The snapshot that travels with her: grade and criteria, GA or postpartum day, EDD, the latest
-    vitals and labs, the latest early-warning score."""
+    vital signs and labs, the latest early-warning score.
+
+    Vital signs come from the newest reading: an observation set (MEOWS chart) taken after her last
+    visit replaces the visit's vital signs (``vitals_source`` says which one, ``vitals_at`` when); labs
+    are only recorded at visits (``labs_at``)."""
     assessment = current_assessment(pregnancy)
-    visit = Visit.objects.filter(pregnancy=pregnancy).order_by("-visited_at").first()
-    observation = ObservationSet.objects.filter(pregnancy=pregnancy).order_by("-taken_at").first()
-    vitals = {}
+    visit = Visit.objects.filter(pregnancy=pregnancy).order_by("-visited_at", "-id").first()
+    observation = ObservationSet.objects.filter(pregnancy=pregnancy).order_by("-taken_at", "-id").first()
+    vitals, vitals_at, source = {}, None, None
     if visit is not None:
-        for name in (
-            "sbp_mmhg",
-            "dbp_mmhg",
-            "pulse_bpm",
-            "respiratory_rate",
-            "spo2_pct",
-            "temperature_c",
-            "hb_g_l",
-            "platelets_10e9_l",
-            "proteinuria",
-        ):
-            value = getattr(visit, name)
-            if value not in (None, ""):
-                vitals[name] = float(value) if hasattr(value, "quantize") else value
+        vitals, vitals_at, source = _values(visit, VITAL_SIGNS), visit.visited_at, "visit"
+    if observation is not None and (visit is None or observation.taken_at >= visit.visited_at):
+        vitals, vitals_at, source = _values(observation, VITAL_SIGNS), observation.taken_at, "observation"
+    labs = _values(visit, LABS) if visit is not None else {}
     return {
         "risk_color": pregnancy.risk_color,
         "purple": pregnancy.purple,
@@ -110,11 +128,15 @@ def clinical_summary(pregnancy: Pregnancy) -> dict:
         "postpartum_days": postpartum_days(pregnancy),
         "edd": pregnancy.edd.isoformat() if pregnancy.edd else None,
         "fetuses": pregnancy.fetuses,
-        "vitals": vitals,
-        "vitals_at": visit.visited_at.isoformat() if visit else None,
+        "vitals": {**vitals, **labs},
+        "vitals_at": vitals_at.isoformat() if vitals_at else None,
+        "vitals_source": source,
+        "labs_at": visit.visited_at.isoformat() if labs else None,
         "meows": {
             "level": observation.level,
             "triggered": observation.triggered,
+            "yellow_count": observation.yellow_count,
+            "red_count": observation.red_count,
             "at": observation.taken_at.isoformat(),
         }
         if observation
@@ -162,6 +184,7 @@ def _open_request(
                 requested_at=now,
                 clock_started_at=clock_started_at or now,
                 clinical_summary=clinical_summary(pregnancy),
+                risk_color_at_request=pregnancy.risk_color,
                 **extra,
             )
     except IntegrityError as exc:
@@ -276,12 +299,15 @@ def referral_request(
 
 
 def may_refuse(referral: Referral) -> bool:
-    """Critical care centres may not refuse an emergency, or any up-referral of an orange or red woman."""
+    """Critical care centres may not refuse an emergency, or any up-referral of a woman who is orange or
+    red — when she was referred or now: a later downgrade does not release the centre, and a woman
+    graded red while the referral waits is not sent back to be referred again."""
     if referral.to_facility.critical_care_level is None:
         return True
     if referral.urgency == Urgency.EMERGENCY:
         return False
-    return not (referral.direction == Direction.UP and referral.pregnancy.risk_color in HIGH_RISK)
+    colours = {referral.risk_color_at_request, referral.pregnancy.risk_color}
+    return not (referral.direction == Direction.UP and colours & set(HIGH_RISK))
 
 
 def _resolve_clock_alerts(referral: Referral) -> None:
@@ -335,6 +361,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     )
     _resolve_clock_alerts(referral)
     _audit(actor, referral, status="declined", reason=referral.close_reason)
+    referral_closed.send(sender=Referral, referral=referral)
     return referral
 
 
@@ -419,6 +446,7 @@ def referral_cancel(*, actor, referral: Referral, reason: str) -> Referral:
     )
     _resolve_clock_alerts(referral)
     _audit(actor, referral, status="cancelled", reason=referral.close_reason)
+    referral_closed.send(sender=Referral, referral=referral)
     return referral
 
 
@@ -502,10 +530,22 @@ def referral_complete(
     return referral
 
 
+CLOSED_STATUSES = (S.COMPLETED, S.DECLINED, S.CANCELLED, S.REDIRECTED)
+
+
 @transaction.atomic
 def referral_comment_add(*, actor, referral: Referral, text: str) -> ReferralComment:
+    """A message in the thread between the two facilities, while the referral is open. Check order: the
+    caller fetched the referral (404); the wrong people → 403; a closed referral → 409."""
     if actor.facility_id not in (referral.from_facility_id, referral.to_facility_id):
         raise PermissionDenied(_("Only the two facilities discuss a referral."))
+    # Locks the row: a transition closing the referral at the same moment waits for this message.
+    status = Referral.objects.select_for_update().values_list("status", flat=True).get(pk=referral.pk)
+    if status in CLOSED_STATUSES:
+        raise Conflict(
+            _("This referral is closed (“%(status)s”): no more messages can be added.")
+            % {"status": S(status).label}
+        )
     text = (text or "").strip()
     if not text or len(text) > 5000:
         raise ValidationFailed(errors={"text": [_("Write a message (at most 5000 characters).")]})
@@ -538,12 +578,12 @@ def referral_clocks_sweep(*, now: dt.datetime | None = None) -> int:
         late = Referral.objects.filter(
             status=S.DEPARTED, urgency=urgency, departed_at__lte=now - dt.timedelta(minutes=minutes)
         )
-        for referral in late.select_related("pregnancy", "from_facility"):
+        for referral in late.select_related("pregnancy", "to_facility"):
             alert_raise(
                 kind=AlertKind.REFERRAL_ARRIVAL_MISSED,
                 dedup_key=f"referral_arrival_missed:{referral.external_id}",
                 pregnancy=referral.pregnancy,
-                facility=referral.from_facility,
+                facility=referral.to_facility,
                 target_role="on_call_lead",
                 severity=Severity.URGENT,
                 payload={"referral": str(referral.external_id), "minutes": minutes},

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import Action, has_action
@@ -34,7 +35,7 @@ from core.sensitive import RESTRICTED_LABEL, can_view_sensitive
 from facilities.choices import Tier
 
 from . import services
-from .access import access_referral_by_id, referrals_visible_to
+from .access import access_referral_by_id, referrals_visible_to, takes_part_in_referrals
 from .choices import OPEN_STATUSES, ReferralStatus, Urgency
 from .forms import (
     CancelForm,
@@ -218,6 +219,8 @@ def _summary(referral: Referral, user) -> dict:
         "fetuses": snap.get("fetuses"),
         "vitals": _vitals(snap.get("vitals") or {}),
         "vitals_at": _parse(snap.get("vitals_at")),
+        "vitals_from_chart": snap.get("vitals_source") == "observation",
+        "labs_at": _parse(snap.get("labs_at")) if snap.get("labs_at") != snap.get("vitals_at") else None,
         "meows": meows,
     }
 
@@ -256,13 +259,13 @@ def _timeline(referral: Referral, redirected_from: Referral | None) -> list[dict
         )
     add(referral.decided_at, "decided", _("Decision to refer"), referral.sending_clinician)
     add(referral.requested_at, "requested", _("Referral requested"), referral.sending_clinician)
-    add(referral.accepted_at, "accepted", _("Accepted"), referral.accepted_by)
+    add(referral.accepted_at, "accepted", pgettext("referral timeline", "Accepted"), referral.accepted_by)
     if referral.closed_at:
         title = {
-            S.DECLINED: _("Declined"),
-            S.CANCELLED: _("Cancelled"),
-            S.REDIRECTED: _("Redirected"),
-        }.get(referral.status, _("Closed"))
+            S.DECLINED: pgettext("referral timeline", "Declined"),
+            S.CANCELLED: pgettext("referral timeline", "Cancelled"),
+            S.REDIRECTED: pgettext("referral timeline", "Redirected"),
+        }.get(referral.status, pgettext("referral timeline", "Closed"))
         add(
             referral.closed_at,
             referral.status,
@@ -272,8 +275,8 @@ def _timeline(referral: Referral, redirected_from: Referral | None) -> list[dict
             link=referral.redirected_to if referral.redirected_to_id else None,
         )
     departure_note = " · ".join(part for part in (referral.get_transport_display(), referral.escort) if part)
-    add(referral.departed_at, "departed", _("Departed"), note=departure_note)
-    add(referral.arrived_at, "arrived", _("Arrived"))
+    add(referral.departed_at, "departed", pgettext("referral timeline", "Departed"), note=departure_note)
+    add(referral.arrived_at, "arrived", pgettext("referral timeline", "Arrived"))
     add(referral.completed_at, "completed", _("Completed: return summary sent"), referral.completed_by)
     return items
 
@@ -294,7 +297,9 @@ def _actions(user, referral: Referral) -> dict:
         "complete": receiver and status == S.ARRIVED,
         "cancel": sender and status in (S.REQUESTED, S.ACCEPTED),
         "depart": sender and status == S.ACCEPTED,
-        "comment": user.facility_id in (referral.from_facility_id, referral.to_facility_id),
+        "comment": status in OPEN_STATUSES
+        and user.facility_id in (referral.from_facility_id, referral.to_facility_id),
+        "thread_closed": status not in OPEN_STATUSES,
         "receiving_side_without_role": user.facility_id == referral.to_facility_id and not receiver,
     }
 
@@ -379,11 +384,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     """The facility's incoming or outgoing referrals, open ones first, emergencies first, oldest clock
     first; each open one with its live clock.
 
+    Only staff who refer or receive women see their facility's inboxes (403 for other roles).
+
     Queries: the two open counts of the tabs, the count of the list, one page of rows (woman, both
     facilities and the sending clinician joined), the list audit row — whatever the number of rows.
     """
     user = request.user
-    if not has_action(user, Action.VIEW_CASE):
+    if not takes_part_in_referrals(user):
         raise DjangoPermissionDenied
     box = "outgoing" if request.GET.get("box") == "outgoing" else "incoming"
     show = "all" if request.GET.get("show") == "all" else "open"

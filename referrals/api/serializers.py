@@ -31,6 +31,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "transfers_management",
             "status",
             "reason",
+            "risk_color_at_request",
             "clinical_summary",
             "treatments_given",
             "discharge_summary",
@@ -125,3 +126,8 @@ class SuggestionSerializer(serializers.Serializer):
     region = serializers.CharField(source="facility.region_code")
     referral_hotline = serializers.CharField(source="facility.referral_hotline")
     reasons = serializers.ListField(child=serializers.CharField())
+    missing_capabilities = serializers.ListField(
+        source="missing",
+        child=serializers.CharField(),
+        help_text="Capability codes she needs that this facility lacks (only when no facility has them all).",
+    )

@@ -8,17 +8,18 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from cases.access import access_pregnancy_by_id
 from core.api.exceptions import ErrorSerializer
 from core.api.views import ERROR_RESPONSES
-from core.errors import ValidationFailed
+from core.errors import PermissionDenied, ValidationFailed
 from facilities.models import Facility
 from referrals import services
 from referrals.access import access_referral_by_id, referrals_visible_to
 from referrals.models import Referral
-from referrals.selectors import inbox_order, referral_suggestions
+from referrals.selectors import inbox_order, incoming, outgoing, referral_suggestions
 
 from . import serializers as s
 
@@ -60,14 +61,17 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Referral.objects.none()
         user = self.request.user
-        qs = referrals_visible_to(user).select_related(
+        box = self.request.query_params.get("box")
+        # The facility's inboxes only for staff who take part in referrals (the selectors check the role).
+        if box == "incoming":
+            qs = incoming(actor=user)
+        elif box == "outgoing":
+            qs = outgoing(actor=user)
+        else:
+            qs = referrals_visible_to(user)
+        qs = qs.select_related(
             "pregnancy__patient", "from_facility", "to_facility", "sending_clinician", "redirected_to"
         )
-        box = self.request.query_params.get("box")
-        if box == "incoming":
-            qs = qs.filter(to_facility_id=user.facility_id)
-        elif box == "outgoing":
-            qs = qs.filter(from_facility_id=user.facility_id)
         status = self.request.query_params.get("status")
         if status:
             qs = qs.filter(status__in=status.split(","))
@@ -232,11 +236,13 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         parameters=[OpenApiParameter("pregnancy", str, required=True)],
         responses={200: s.SuggestionSerializer(many=True), **ERROR_RESPONSES},
-        summary="Ranked facilities that can take her, with the reason each fits",
+        summary="Ranked facilities that can take her, with the reason each fits (staff who may refer)",
     )
     @action(detail=False, methods=["get"])
     def suggestions(self, request: Request) -> Response:
         pregnancy = access_pregnancy_by_id(request.user, request.query_params.get("pregnancy"), audit=False)
+        if request.user.facility_id is None or not has_action(request.user, Action.REQUEST_REFERRAL):
+            raise PermissionDenied(_("Your role does not allow referring."))
         return Response(
             s.SuggestionSerializer(
                 referral_suggestions(actor=request.user, pregnancy=pregnancy), many=True

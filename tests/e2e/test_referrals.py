@@ -193,14 +193,18 @@ def test_township_refers_a_red_woman_and_sees_the_centre_complete_the_loop(
     expect(centre.locator(".ref-head .clock")).to_contain_text("转运途中")
     centre.locator("[data-action=arrive]").click()
     expect(centre.locator(".ref-head .ref-status")).to_have_text("已到达")
+    centre.locator("#id_text").fill("患者已到达，正在评估，准备转入产科 ICU。")
+    centre.locator("[data-action=comment]").click()
+    expect(centre.locator(".ref-message")).to_have_count(2)
     centre.locator("#id_findings").fill("重度子痫前期合并 HELLP 综合征，肺动脉压 55 mmHg")
     centre.locator("#id_treatment").fill("急诊剖宫产，输红细胞 2 U，术后转产科 ICU")
     centre.locator("#id_disposition").fill("产科 ICU 监护，病情稳定")
     centre.locator("#id_recommendations").fill("出院后请贵院做产后访视，每日监测血压")
     centre.locator("[data-action=complete]").click()
     expect(centre.locator(".ref-head .ref-status")).to_have_text("已完成")
-    centre.locator("#id_text").fill("患者已转入产科 ICU，感谢及时转诊。")
-    centre.locator("[data-action=comment]").click()
+    # The referral is closed: the thread is kept, no new messages.
+    expect(centre.locator("[data-action=comment]")).to_have_count(0)
+    expect(centre.locator(".ref-thread__closed")).to_be_visible()
     centre_context.close()
 
     # --- township: the outcome ---------------------------------------------------------------------------
@@ -210,7 +214,9 @@ def test_township_refers_a_red_woman_and_sees_the_centre_complete_the_loop(
     expect(page.locator(".ref-return")).to_contain_text("产科 ICU 监护")
     expect(page.locator(".ref-timeline__item")).to_have_count(6)  # decided, requested … completed
     expect(page.locator(".ref-message")).to_have_count(2)
-    expect(page.locator("[data-action]")).to_have_count(1)  # only the thread is left
+    expect(page.locator(".ref-message").last).to_contain_text("准备转入产科 ICU")
+    expect(page.locator("[data-action]")).to_have_count(0)  # closed: no step, no new message
+    expect(page.locator(".ref-thread__closed")).to_contain_text("该转诊已结束")
     shoot(page, screenshot_dir, "referral")
     page.goto(referral_url + "letter/")
     expect(page.locator("h1")).to_have_text("转诊单")

@@ -380,3 +380,21 @@ def test_inbox_query_count_is_constant_in_rows(
         response = client.get("/referrals/")
     assert len(response.context["rows"]) == rows
     assert captured
+
+
+@pytest.mark.parametrize("rows", [1, 8])
+def test_outgoing_inbox_query_count_is_constant_in_rows(
+    client, api, obstetrician, centre, home_facility, django_assert_num_queries, rows
+):
+    _fill_inbox(obstetrician, centre, home_facility, rows)
+    client.force_login(obstetrician)
+    client.get("/referrals/?box=outgoing")  # warm up the session
+    # The same ten queries as the incoming box (see above), whatever the number of rows.
+    with django_assert_num_queries(10):
+        response = client.get("/referrals/?box=outgoing")
+    assert len(response.context["rows"]) == rows
+    assert {row["referral"].to_facility for row in response.context["rows"]} == {centre}
+    # The API's outgoing box: user, COUNT(*), one page joined, the list audit row, session refresh (3).
+    api_client = api.as_user(obstetrician)
+    with django_assert_num_queries(7):
+        assert api_client.get("/api/v1/referrals/", {"box": "outgoing"}).json()["count"] == rows

@@ -244,7 +244,10 @@ def test_inbox_query_count_is_constant(
         assert client.get("/api/v1/referrals/", {"box": "incoming"}).json()["count"] == 6
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Not serialized_rollback: that leaves the tables empty after the test, without the permissions and
+# content types the next transactional test (the browser test) needs; a plain flush re-creates them, and
+# the conftest reloads the national catalogue.
+@pytest.mark.django_db(transaction=True)
 def test_of_many_simultaneous_accepts_exactly_one_wins(obstetrician, pregnancy, centre):
     """Eight threads, each with its own database connection, accept the same referral at once."""
     from accounts.choices import Role
@@ -292,3 +295,39 @@ def test_sensitive_criteria_in_the_summary_are_restricted(api, obstetrician, mid
     seen = api.as_user(midwife).get(f"/api/v1/referrals/{referral['id']}/").json()
     assert seen["clinical_summary"]["criteria"] == ["Y-HEME-ANEMIA", "restricted"]
     assert seen["clinical_summary"]["purple"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_many_simultaneous_requests_for_one_woman_exactly_one_opens(obstetrician, pregnancy, centre):
+    """Six clinicians of the sending facility refer the same woman at the same moment (each thread its own
+    database connection): one referral opens, the others get 409, and only one grant is written."""
+    from accounts.choices import Role
+    from audit.models import AuditEvent
+    from core.errors import Conflict
+    from referrals.services import referral_request
+    from tests.factories import UserFactory
+
+    clinicians = [UserFactory(facility=obstetrician.facility, roles=[Role.OBSTETRICIAN]) for _ in range(6)]
+    barrier = threading.Barrier(len(clinicians))
+    outcomes: list[str] = []
+
+    def request(clinician):
+        try:
+            barrier.wait(timeout=10)
+            referral_request(
+                actor=clinician, pregnancy=pregnancy, to_facility=centre, urgency="urgent", reason="Eclampsia"
+            )
+            outcomes.append("requested")
+        except Conflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request, args=(c,)) for c in clinicians]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict"] * 5 + ["requested"]
+    assert Referral.objects.filter(pregnancy=pregnancy).count() == 1
+    assert AuditEvent.objects.filter(action="grant", object_id=str(pregnancy.external_id)).count() == 1
