@@ -41,13 +41,31 @@ def _fold(line: str) -> list[str]:
     return [parts[0], *(" " + part for part in parts[1:])]
 
 
-def consult_ics(consult, *, url: str, title: str, description: str) -> str:
+def _param(text: str) -> str:
+    """A parameter value (CN=...): quoted, without the characters a quoted value cannot hold."""
+    return '"' + "".join(c for c in text if c not in '"\r\n') + '"'
+
+
+def consult_ics(
+    consult,
+    *,
+    url: str,
+    title: str,
+    description: str,
+    method: str = "REQUEST",
+    organizer: tuple[str, str] | None = None,
+    attendee: tuple[str, str] | None = None,
+) -> str:
+    """One VEVENT with the consult's UID and ``calendar_sequence``: a calendar that holds the event
+    replaces it when the time or place changes (REQUEST, higher SEQUENCE) and removes it on CANCEL.
+    ``organizer`` / ``attendee`` are ``(name, e-mail)`` of staff; nothing about the woman goes in."""
+    cancelled = method == "CANCEL" or consult.status == "cancelled"
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:REQUEST",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:{consult.external_id}@maternal-safety",
         f"DTSTAMP:{_stamp(timezone.now())}",
@@ -56,9 +74,15 @@ def consult_ics(consult, *, url: str, title: str, description: str) -> str:
         f"SUMMARY:{_escape(title)}",
         f"DESCRIPTION:{_escape(description)}",
         f"URL:{url}",
-        f"SEQUENCE:{int(consult.updated_at.timestamp()) % 100000}",
-        "STATUS:CANCELLED" if consult.status == "cancelled" else "STATUS:CONFIRMED",
+        f"SEQUENCE:{consult.calendar_sequence}",
+        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
     ]
+    if organizer is not None:
+        lines.append(f"ORGANIZER;CN={_param(organizer[0])}:mailto:{organizer[1]}")
+    if attendee is not None:
+        lines.append(
+            f"ATTENDEE;CN={_param(attendee[0])};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION:mailto:{attendee[1]}"
+        )
     if consult.location:
         lines.append(f"LOCATION:{_escape(consult.location)}")
     lines += ["END:VEVENT", "END:VCALENDAR"]

@@ -74,6 +74,9 @@ class Consult(BaseModel):
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # iCalendar SEQUENCE (RFC 5545): raised whenever the time or place changes or the consult is cancelled,
+    # so calendars replace the event they hold (same UID) instead of adding another one.
+    calendar_sequence = models.PositiveIntegerField(_("calendar revision"), default=0)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -121,6 +124,9 @@ class Participant(BaseModel):
     attendance = models.CharField(_("attendance"), max_length=8, choices=Attendance.choices, blank=True)
     grant_expires_at = models.DateTimeField(_("record access until"), null=True, blank=True)
     grant_revoked_at = models.DateTimeField(_("record access ended at"), null=True, blank=True)
+    # Raised when the invitation is sent again (re-invited after removal, or asked again because the time
+    # changed); the invitation alert's dedup key carries it so a new round alerts again.
+    invitation_round = models.PositiveSmallIntegerField(_("invitation round"), default=1)
 
     class Meta:
         ordering = ["consult_id", "id"]

@@ -8,14 +8,13 @@ import hashlib
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
 from audit.services import audit_record
-from cases.access import pregnancy_scope
 from cases.choices import GrantLevel
 from cases.models import Pregnancy
 from cases.services import (
@@ -30,7 +29,9 @@ from notifications.choices import AlertKind, Severity
 from notifications.services import alert_raise, alert_resolve
 from referrals.services import clinical_summary
 
+from .access import TAKING_PART, is_consult_coordinator, may_cancel, may_conclude, may_record_opinion
 from .choices import ActionStatus, ConsultStatus, ConsultUrgency, DecisionKind, InvitationStatus
+from .mail import calendar_emails_on_commit
 from .models import ActionItem, Addendum, Consult, Opinion, Participant, Signature
 
 C = ConsultStatus
@@ -128,6 +129,84 @@ def consult_request(
     return consult
 
 
+# --- who may take which step, in which state ----------------------------------------------------------
+#
+# Every step checks, in this order: the role and taking part (403), then the state (409). Only then does it
+# look at its input (400). The consult itself was fetched through ``access_consult_by_id`` (404 without
+# view). Views call ``consult_check`` before validating their input so that the order holds end to end.
+
+OPEN = (C.SCHEDULED, C.IN_PROGRESS)
+CANCELLABLE = (C.REQUESTED, C.SCHEDULED, C.IN_PROGRESS)
+
+
+def _check_schedule(actor, consult: Consult) -> None:
+    if not is_consult_coordinator(actor, consult):
+        raise PermissionDenied(_("Only an MDT coordinator of the coordinating facility schedules."))
+    if consult.status not in (C.REQUESTED, C.SCHEDULED):
+        raise InvalidTransition(_("Only a requested or scheduled consultation can be scheduled."))
+
+
+def _check_opinion(actor, consult: Consult) -> None:
+    if not may_record_opinion(actor, consult):
+        raise PermissionDenied(_("Only participants record opinions."))
+    if consult.status not in OPEN:
+        raise InvalidTransition(
+            _(
+                "Opinions are recorded while the consultation is scheduled or in progress; "
+                "add an addendum to a concluded record."
+            )
+        )
+
+
+def _check_sign(actor, consult: Consult) -> None:
+    if not may_conclude(actor, consult):
+        raise PermissionDenied(_("Only physicians taking part sign the decision."))
+    if consult.status not in OPEN:
+        raise InvalidTransition(_("Only an open consultation's decision can be signed."))
+
+
+def _check_conclude(actor, consult: Consult) -> None:
+    if not may_conclude(actor, consult):
+        raise PermissionDenied(_("The lead physician of the consultation concludes it."))
+    if consult.status not in OPEN:
+        raise InvalidTransition(_("Only a scheduled or ongoing consultation can be concluded."))
+    if not consult.opinions.exists():
+        raise Conflict(_("Record at least one specialty opinion before concluding."))
+
+
+def _check_cancel(actor, consult: Consult) -> None:
+    if not may_cancel(actor, consult):
+        raise PermissionDenied(_("The requester or the coordinator cancels."))
+    if consult.status not in CANCELLABLE:
+        raise InvalidTransition(
+            _("This consultation is “%(status)s”: the step is not possible.")
+            % {"status": C(consult.status).label}
+        )
+
+
+def _check_addendum(actor, consult: Consult) -> None:
+    if not may_record_opinion(actor, consult):
+        raise PermissionDenied(_("Only participants add to the record."))
+    if consult.status != C.CONCLUDED:
+        raise InvalidTransition(_("Addenda are for concluded records; edit the consultation instead."))
+
+
+CHECKS = {
+    "schedule": _check_schedule,
+    "opinion": _check_opinion,
+    "sign": _check_sign,
+    "conclude": _check_conclude,
+    "cancel": _check_cancel,
+    "addendum": _check_addendum,
+}
+
+
+def consult_check(*, actor, consult: Consult, step: str) -> None:
+    """Raise what ``step`` would raise before looking at its input: 403 (role, not taking part), then 409
+    (state). The step's service runs the same check itself."""
+    CHECKS[step](actor, consult)
+
+
 def participant_conflicts(*, users, start: dt.datetime, end: dt.datetime, exclude_consult=None) -> list[dict]:
     """Other scheduled or ongoing consults of these people overlapping [start, end)."""
     qs = Participant.objects.filter(
@@ -151,8 +230,28 @@ def participant_conflicts(*, users, start: dt.datetime, end: dt.datetime, exclud
     ]
 
 
-def _can_see(user, pregnancy: Pregnancy) -> bool:
-    return Pregnancy.objects.filter(pregnancy_scope(user, "view"), pk=pregnancy.pk).exists()
+def _invitation_key(participant: Participant) -> str:
+    return f"consult_invitation:{participant.external_id}:{participant.invitation_round}"
+
+
+def _reminder_key(participant: Participant, start: dt.datetime) -> str:
+    return f"consult_reminder:{participant.external_id}:{start.isoformat()}"
+
+
+def _validate_schedule(start, end, participants, location: str, meeting_url: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if start is None or end is None or end <= start:
+        errors["end"] = [_("The end must be after the start.")]
+    elif start < timezone.now() - dt.timedelta(hours=1):
+        errors["start"] = [_("The start is in the past.")]
+    if not participants:
+        errors["participants"] = [_("Invite at least one participant.")]
+    if not location.strip() and not meeting_url.strip():
+        errors["location"] = [_("Give a place or a remote meeting link.")]
+    if any(not user.is_active for user, _s in participants):
+        errors["participants"] = [_("Inactive users cannot be invited.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
 
 
 @transaction.atomic
@@ -167,27 +266,17 @@ def consult_schedule(
     meeting_url: str = "",
     allow_double_booking: bool = False,
 ) -> Consult:
-    """The coordinator sets time, place or link, and the participants (``[(user, specialty), ...]``).
-    Rescheduling keeps answers of people still invited; removed people lose their access."""
-    if (
-        not has_action(actor, Action.SCHEDULE_CONSULT)
-        or actor.facility_id != consult.coordinating_facility_id
-    ):
-        raise PermissionDenied(_("Only an MDT coordinator of the coordinating facility schedules."))
-    errors: dict[str, list[str]] = {}
-    if start is None or end is None or end <= start:
-        errors["end"] = [_("The end must be after the start.")]
-    elif start < timezone.now() - dt.timedelta(hours=1):
-        errors["start"] = [_("The start is in the past.")]
-    if not participants:
-        errors["participants"] = [_("Invite at least one participant.")]
-    if not location.strip() and not meeting_url.strip():
-        errors["location"] = [_("Give a place or a remote meeting link.")]
-    inactive = [str(user.external_id) for user, _s in participants if not user.is_active]
-    if inactive:
-        errors["participants"] = [_("Inactive users cannot be invited.")]
-    if errors:
-        raise ValidationFailed(errors=errors)
+    """The coordinator sets time, place or link, and the participants (``[(user, specialty), ...]``; an
+    empty specialty keeps the one already recorded, or takes the user's own).
+
+    Rescheduling re-runs the double-booking check, invites the new people, withdraws the removed ones (their
+    record access ends, their calendar gets a CANCEL) and, when the *time* changes, asks everyone again
+    (answers reset to "invited", declined people included). A new time or place raises the calendar
+    SEQUENCE and sends everyone the updated event; after commit, each invitee with an e-mail address gets
+    the .ics."""
+    _check_schedule(actor, consult)
+    location, meeting_url = (location or "").strip()[:200], (meeting_url or "").strip()
+    _validate_schedule(start, end, participants, location, meeting_url)
     users = [user for user, _specialty in participants]
     conflicts = participant_conflicts(users=users, start=start, end=end, exclude_consult=consult)
     if conflicts and not allow_double_booking:
@@ -196,53 +285,42 @@ def consult_schedule(
             errors={"participants": sorted({c["name"] for c in conflicts})},
             extra={"conflicts": conflicts},
         )
+    before = Consult.objects.select_for_update().get(pk=consult.pk)  # concurrent reschedules queue here
+    was_scheduled = before.status == C.SCHEDULED
+    time_changed = was_scheduled and (before.scheduled_start, before.scheduled_end) != (start, end)
+    place_changed = was_scheduled and (before.location, before.meeting_url) != (location, meeting_url)
+    fields: dict = {}
+    if time_changed or place_changed:
+        fields["calendar_sequence"] = F("calendar_sequence") + 1
     _move(
         consult,
         [C.REQUESTED, C.SCHEDULED],
         C.SCHEDULED,
         scheduled_start=start,
         scheduled_end=end,
-        location=location.strip()[:200],
-        meeting_url=meeting_url.strip(),
+        location=location,
+        meeting_url=meeting_url,
         scheduled_by=actor,
         scheduled_at=timezone.now(),
+        **fields,
     )
     alert_resolve(dedup_key=f"consult_requested:{consult.external_id}")
     alert_resolve(dedup_key=f"consult_not_scheduled:{consult.external_id}")
     keep = {user.pk for user in users}
-    for removed in consult.participants.exclude(user_id__in=keep).exclude(status=InvitationStatus.WITHDRAWN):
-        _withdraw(actor, consult, removed)
-    for user, specialty in participants:
-        participant, created = Participant.objects.get_or_create(
-            consult=consult, user=user, defaults={"specialty": specialty or user.specialty}
-        )
-        if not created and participant.status == InvitationStatus.WITHDRAWN:
-            participant.status, participant.grant_revoked_at = InvitationStatus.INVITED, None
-            participant.save(update_fields=["status", "grant_revoked_at", "updated_at"])
-        if not _can_see(user, consult.pregnancy):
-            pregnancy_access_grant_user(
-                actor=actor,
-                pregnancy=consult.pregnancy,
-                user=user,
-                reason=_("Invited to an MDT consultation"),
-                source=_source(consult),
-            )
-        alert_raise(
-            kind=AlertKind.CONSULT_INVITATION,
-            dedup_key=f"consult_invitation:{participant.external_id}",
-            pregnancy=consult.pregnancy,
-            target_user=user,
-            severity=Severity.WARNING,
-            payload={"consult": str(consult.external_id)},
-        )
-        alert_raise(
-            kind=AlertKind.CONSULT_REMINDER,
-            dedup_key=f"consult_reminder:{participant.external_id}:{start.isoformat()}",
-            pregnancy=consult.pregnancy,
-            target_user=user,
-            due_at=start - REMINDER_BEFORE,
-            payload={"consult": str(consult.external_id)},
-        )
+    cancels = []
+    removed = consult.participants.exclude(user_id__in=keep).exclude(status=InvitationStatus.WITHDRAWN)
+    for participant in removed.select_related("user"):
+        if was_scheduled and participant.status in TAKING_PART:
+            cancels.append(participant.pk)
+        _withdraw(actor, consult, participant, start=before.scheduled_start)
+    requests = [
+        participant.pk
+        for user, specialty in participants
+        if (participant := _invite(actor, consult, user, specialty, time_changed, before.scheduled_start))
+    ]
+    if time_changed or place_changed:
+        requests += list(consult.participants.filter(status__in=TAKING_PART).values_list("pk", flat=True))
+    calendar_emails_on_commit(consult=consult, requests=requests, cancels=cancels)
     _audit(
         actor,
         consult,
@@ -251,14 +329,90 @@ def consult_schedule(
         end=end.isoformat(),
         participants=[str(u.external_id) for u in users],
         double_booked=bool(conflicts),
+        rescheduled=was_scheduled,
+        calendar_sequence=consult.calendar_sequence,
     )
     return consult
 
 
-def _withdraw(actor, consult: Consult, participant: Participant) -> None:
+def _invite(
+    actor, consult: Consult, user, specialty: str, time_changed: bool, old_start
+) -> Participant | None:
+    """Invite ``user`` or keep her invitation. Returns the participant when she must get the calendar
+    invitation (new, re-invited, or asked again because the time changed), else None."""
+    participant, created = Participant.objects.get_or_create(
+        consult=consult, user=user, defaults={"specialty": specialty or user.specialty}
+    )
+    asked_again = not created and (
+        participant.status == InvitationStatus.WITHDRAWN
+        or (time_changed and participant.status in (InvitationStatus.ACCEPTED, InvitationStatus.DECLINED))
+    )
+    updates = []
+    if specialty and participant.specialty != specialty:
+        participant.specialty = specialty
+        updates.append("specialty")
+    if asked_again:
+        participant.status = InvitationStatus.INVITED
+        participant.responded_at, participant.decline_reason = None, ""
+        participant.invitation_round += 1
+        updates += ["status", "responded_at", "decline_reason", "invitation_round"]
+    if updates:
+        participant.save(update_fields=[*updates, "updated_at"])
+    if participant.status not in TAKING_PART:
+        return None  # she declined and the time did not change: her answer stands
+    if created or participant.grant_revoked_at is not None:
+        _grant(actor, consult, participant)
+    if time_changed and old_start is not None:
+        alert_resolve(dedup_key=_reminder_key(participant, old_start))
+    if participant.status == InvitationStatus.INVITED:
+        alert_raise(
+            kind=AlertKind.CONSULT_INVITATION,
+            dedup_key=_invitation_key(participant),
+            pregnancy=consult.pregnancy,
+            target_user=user,
+            severity=Severity.WARNING,
+            payload={"consult": str(consult.external_id)},
+        )
+    alert_raise(
+        kind=AlertKind.CONSULT_REMINDER,
+        dedup_key=_reminder_key(participant, consult.scheduled_start),
+        pregnancy=consult.pregnancy,
+        target_user=user,
+        due_at=consult.scheduled_start - REMINDER_BEFORE,
+        payload={"consult": str(consult.external_id)},
+    )
+    return participant if created or asked_again else None
+
+
+def _grant(actor, consult: Consult, participant: Participant) -> None:
+    """A personal read grant for the consult (sourced, so revoking it leaves other grants alone). Staff of
+    the woman's own facilities read her record anyway and get none."""
+    pregnancy, user = consult.pregnancy, participant.user
+    own = {pregnancy.managing_facility_id, pregnancy.follow_up_facility_id} - {None}
+    if user.facility_id not in own:
+        pregnancy_access_grant_user(
+            actor=actor,
+            pregnancy=pregnancy,
+            user=user,
+            reason=_("Invited to an MDT consultation"),
+            source=_source(consult),
+        )
+    if participant.grant_revoked_at is not None or participant.grant_expires_at is not None:
+        participant.grant_revoked_at = participant.grant_expires_at = None
+        participant.save(update_fields=["grant_revoked_at", "grant_expires_at", "updated_at"])
+
+
+def _withdraw(actor, consult: Consult, participant: Participant, *, start) -> None:
     participant.status = InvitationStatus.WITHDRAWN
     participant.save(update_fields=["status", "updated_at"])
+    _close_alerts(participant, start)
     _end_grant(actor, consult, participant, reason=_("Removed from the MDT consultation"))
+
+
+def _close_alerts(participant: Participant, start) -> None:
+    alert_resolve(dedup_key=_invitation_key(participant))
+    if start is not None:
+        alert_resolve(dedup_key=_reminder_key(participant, start))
 
 
 def _end_grant(actor, consult: Consult, participant: Participant, *, reason: str) -> None:
@@ -278,7 +432,7 @@ def _end_grant(actor, consult: Consult, participant: Participant, *, reason: str
 def invitation_respond(*, actor, participant: Participant, accept: bool, reason: str = "") -> Participant:
     if participant.user_id != actor.pk:
         raise PermissionDenied(_("Only the invited person answers an invitation."))
-    if participant.consult.status not in (C.SCHEDULED, C.IN_PROGRESS):
+    if participant.consult.status not in OPEN:
         raise InvalidTransition(_("This consultation is not scheduled."))
     updated = Participant.objects.filter(pk=participant.pk, status=InvitationStatus.INVITED).update(
         status=InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED,
@@ -289,32 +443,42 @@ def invitation_respond(*, actor, participant: Participant, accept: bool, reason:
     if not updated:
         raise InvalidTransition(_("This invitation has already been answered."))
     participant.refresh_from_db()
-    alert_resolve(dedup_key=f"consult_invitation:{participant.external_id}")
-    if not accept:
-        _end_grant(actor, participant.consult, participant, reason=_("Invitation declined"))
+    consult = participant.consult
+    if accept:
+        alert_resolve(dedup_key=_invitation_key(participant))
+    else:
+        _close_alerts(participant, consult.scheduled_start)
+        _end_grant(actor, consult, participant, reason=_("Invitation declined"))
     _audit(
         actor,
-        participant.consult,
+        consult,
         invitation=str(participant.external_id),
         answer="accepted" if accept else "declined",
     )
     return participant
 
 
+def _accept_implicitly(actor, consult: Consult) -> None:
+    """An invitee who records an opinion, signs or concludes takes part: her open invitation is accepted."""
+    participant = consult.participants.filter(user=actor, status=InvitationStatus.INVITED).first()
+    if participant is None:
+        return
+    now = timezone.now()
+    if Participant.objects.filter(pk=participant.pk, status=InvitationStatus.INVITED).update(
+        status=InvitationStatus.ACCEPTED, responded_at=now, updated_at=now
+    ):
+        alert_resolve(dedup_key=_invitation_key(participant))
+        _audit(actor, consult, invitation=str(participant.external_id), answer="accepted", implicit=True)
+
+
 # --- the meeting ----------------------------------------------------------------------------------
-
-
-def _is_member(actor, consult: Consult) -> bool:
-    """An accepted participant, or staff of the woman's or the coordinating facility."""
-    if consult.participants.filter(user=actor, status=InvitationStatus.ACCEPTED).exists():
-        return True
-    return actor.facility_id in (consult.coordinating_facility_id, consult.pregnancy.managing_facility_id)
 
 
 @transaction.atomic
 def opinion_record(*, actor, consult: Consult, specialty: str, text: str, attendance: str = "") -> Opinion:
-    if not has_action(actor, Action.RECORD_OPINION) or not _is_member(actor, consult):
-        raise PermissionDenied(_("Only participants record opinions."))
+    """A participant's opinion (an invitee who has not answered accepts by giving it). The first opinion
+    starts the meeting (scheduled → in progress)."""
+    _check_opinion(actor, consult)
     errors = {}
     if specialty not in Specialty.values:
         errors["specialty"] = [_("Choose the specialty.")]
@@ -324,13 +488,7 @@ def opinion_record(*, actor, consult: Consult, specialty: str, text: str, attend
         raise ValidationFailed(errors=errors)
     if consult.status == C.SCHEDULED:
         _move(consult, [C.SCHEDULED], C.IN_PROGRESS, started_at=timezone.now())
-    elif consult.status != C.IN_PROGRESS:
-        raise InvalidTransition(
-            _(
-                "Opinions are recorded while the consultation is scheduled or in progress; "
-                "add an addendum to a concluded record."
-            )
-        )
+    _accept_implicitly(actor, consult)
     opinion = Opinion.objects.create(
         consult=consult, author=actor, specialty=specialty, text=text.strip()[:20000]
     )
@@ -342,13 +500,11 @@ def opinion_record(*, actor, consult: Consult, specialty: str, text: str, attend
 
 @transaction.atomic
 def consult_sign(*, actor, consult: Consult, decision_kind: str, decision: str) -> Signature:
-    """A physician signs the decision text as it stands; a changed text needs new signatures."""
-    if not has_action(actor, Action.CONCLUDE_CONSULT) or not _is_member(actor, consult):
-        raise PermissionDenied(_("Only physicians taking part sign the decision."))
-    if consult.status not in (C.SCHEDULED, C.IN_PROGRESS):
-        raise InvalidTransition(_("Only an open consultation's decision can be signed."))
+    """A physician taking part signs the decision text as it stands; a changed text needs new signatures."""
+    _check_sign(actor, consult)
     if decision_kind not in DecisionKind.values or not (decision or "").strip():
         raise ValidationFailed(errors={"decision": [_("Give the decision and its kind.")]})
+    _accept_implicitly(actor, consult)
     signature, _created = Signature.objects.get_or_create(
         consult=consult,
         signer=actor,
@@ -385,11 +541,10 @@ def consult_conclude(
     actions: list[dict] | None = None,
     follow_up_on=None,
 ) -> Consult:
-    """The lead physician concludes: at least one opinion recorded (409 otherwise), the senior signatures
-    the decision kind needs (configurable; the lead's own counts), action items with owner and due date.
-    The record is immutable afterwards; corrections are addenda."""
-    if not has_action(actor, Action.CONCLUDE_CONSULT) or not _is_member(actor, consult):
-        raise PermissionDenied(_("The lead physician of the consultation concludes it."))
+    """The lead physician (a physician taking part) concludes: at least one opinion recorded (409
+    otherwise), the senior signatures the decision kind needs (configurable; the lead's own counts), action
+    items with owner and due date. The record is immutable afterwards; corrections are addenda."""
+    _check_conclude(actor, consult)
     errors: dict[str, list[str]] = {}
     if not (recommendations or "").strip():
         errors["recommendations"] = [_("Record the agreed recommendations.")]
@@ -398,10 +553,6 @@ def consult_conclude(
     items = _clean_actions(actions or [], errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    if consult.status not in (C.SCHEDULED, C.IN_PROGRESS):
-        raise InvalidTransition(_("Only a scheduled or ongoing consultation can be concluded."))
-    if not consult.opinions.exists():
-        raise Conflict(_("Record at least one specialty opinion before concluding."))
     lead, _created = Signature.objects.get_or_create(
         consult=consult,
         signer=actor,
@@ -431,6 +582,9 @@ def consult_conclude(
         concluded_by=actor,
         started_at=consult.started_at or now,
     )
+    _accept_implicitly(actor, consult)
+    for participant in consult.participants.filter(status=InvitationStatus.INVITED):
+        alert_resolve(dedup_key=_invitation_key(participant))  # the meeting is over: nothing to answer
     created = ActionItem.objects.bulk_create([ActionItem(consult=consult, **item) for item in items])
     for action in created:
         alert_raise(
@@ -450,21 +604,25 @@ def consult_conclude(
 
 @transaction.atomic
 def consult_cancel(*, actor, consult: Consult, reason: str) -> Consult:
-    may = actor.pk == consult.requested_by_id or (
-        has_action(actor, Action.SCHEDULE_CONSULT) and actor.facility_id == consult.coordinating_facility_id
-    )
-    if not may:
-        raise PermissionDenied(_("The requester or the coordinator cancels."))
+    """The requester or the coordinator cancels a requested, scheduled or ongoing consult, with a reason.
+    Participants lose their record access and, after commit, get a calendar CANCEL by e-mail."""
+    _check_cancel(actor, consult)
     if not (reason or "").strip():
         raise ValidationFailed(errors={"reason": [_("Give the reason for cancelling.")]})
+    fields = {"calendar_sequence": F("calendar_sequence") + 1} if consult.scheduled_start else {}
     _move(
         consult,
-        [C.REQUESTED, C.SCHEDULED],
+        CANCELLABLE,
         C.CANCELLED,
         cancelled_at=timezone.now(),
         cancel_reason=reason.strip()[:5000],
+        **fields,
     )
-    for participant in consult.participants.filter(grant_revoked_at__isnull=True):
+    cancels = []
+    for participant in consult.participants.select_related("user"):
+        if participant.status in TAKING_PART:
+            cancels.append(participant.pk)
+        _close_alerts(participant, consult.scheduled_start)
         _end_grant(actor, consult, participant, reason=_("MDT consultation cancelled"))
     coordinating = consult.coordinating_facility
     if coordinating.pk not in (
@@ -480,16 +638,15 @@ def consult_cancel(*, actor, consult: Consult, reason: str) -> Consult:
         )
     for key in ("consult_requested", "consult_not_scheduled"):
         alert_resolve(dedup_key=f"{key}:{consult.external_id}")
+    if consult.scheduled_start is not None:
+        calendar_emails_on_commit(consult=consult, requests=[], cancels=cancels)
     _audit(actor, consult, status="cancelled", reason=consult.cancel_reason)
     return consult
 
 
 @transaction.atomic
 def addendum_add(*, actor, consult: Consult, text: str) -> Addendum:
-    if consult.status != C.CONCLUDED:
-        raise InvalidTransition(_("Addenda are for concluded records; edit the consultation instead."))
-    if not has_action(actor, Action.RECORD_OPINION) or not _is_member(actor, consult):
-        raise PermissionDenied(_("Only participants add to the record."))
+    _check_addendum(actor, consult)
     if not (text or "").strip():
         raise ValidationFailed(errors={"text": [_("Write the addendum.")]})
     addendum = Addendum.objects.create(consult=consult, author=actor, text=text.strip()[:20000])

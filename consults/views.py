@@ -33,7 +33,14 @@ from core.sensitive import RESTRICTED_LABEL, can_view_sensitive
 from facilities.choices import Specialty
 
 from . import services
-from .access import access_consult_by_id, consults_visible_to
+from .access import (
+    access_consult_by_id,
+    consults_visible_to,
+    is_consult_coordinator,
+    may_cancel,
+    may_conclude,
+    may_record_opinion,
+)
 from .choices import ActionStatus, ConsultStatus, ConsultUrgency, DecisionKind, InvitationStatus
 from .forms import (
     CANDIDATES_SHOWN,
@@ -54,6 +61,7 @@ from .models import ActionItem, Consult, Participant
 
 C = ConsultStatus
 OPEN = (C.SCHEDULED, C.IN_PROGRESS)
+SCHEDULABLE = (C.REQUESTED, C.SCHEDULED)
 URGENCY_ORDER = [ConsultUrgency.EMERGENCY, ConsultUrgency.ROUTINE, ConsultUrgency.SCHEDULED]
 UPCOMING_DAYS = 7
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
@@ -73,16 +81,15 @@ def _audit_read(user, consult: Consult, action=AuditAction.READ) -> None:
     audit_record(actor=user, action=action, obj=consult, patient_ids=[consult.pregnancy.patient.external_id])
 
 
-def _is_coordinator(user, consult: Consult) -> bool:
-    return has_action(user, Action.SCHEDULE_CONSULT) and user.facility_id == consult.coordinating_facility_id
-
-
-def _is_member(user, consult: Consult, participants: list[Participant]) -> bool:
-    """As the services decide: an accepted participant, or staff of the woman's or the coordinating
-    facility."""
-    if any(p.user_id == user.pk and p.status == InvitationStatus.ACCEPTED for p in participants):
-        return True
-    return user.facility_id in (consult.coordinating_facility_id, consult.pregnancy.managing_facility_id)
+def _checked(request: HttpRequest, consult: Consult, step: str) -> HttpResponse | None:
+    """403 / 409 before the input is looked at (``services.consult_check``): the consult page again with
+    the message, or None when the step may go ahead."""
+    try:
+        services.consult_check(actor=request.user, consult=consult, step=step)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return _rerender(request, consult, exc)
+    return None
 
 
 def _duration(minutes: int) -> str:
@@ -396,7 +403,7 @@ def schedule(request: HttpRequest, consult_id) -> HttpResponse:
     service re-renders with the conflicts and an "I know, book anyway" checkbox.
     """
     consult = _get_consult(request, consult_id)
-    if not _is_coordinator(request.user, consult):
+    if not is_consult_coordinator(request.user, consult):
         raise DjangoPermissionDenied
     if consult.status not in (C.REQUESTED, C.SCHEDULED):
         messages.error(request, _("Only a requested or scheduled consultation can be scheduled."))
@@ -497,11 +504,10 @@ def _detail_context(request: HttpRequest, consult: Consult, **overrides) -> dict
     consult = _load(consult)
     participants = list(consult.participants.all())
     mine = next((p for p in participants if p.user_id == user.pk), None)
-    member = _is_member(user, consult, participants)
     is_open = consult.status in OPEN
     concluded = consult.status == C.CONCLUDED
-    may_conclude = has_action(user, Action.CONCLUDE_CONSULT) and member and is_open
-    may_opinion = has_action(user, Action.RECORD_OPINION) and member
+    lead = may_conclude(user, consult, participants) and is_open
+    may_opinion = may_record_opinion(user, consult, participants)
     restricted = consult.decision_kind == DecisionKind.TERMINATE and not can_view_sensitive(user)
     context = {
         "consult": consult,
@@ -514,13 +520,11 @@ def _detail_context(request: HttpRequest, consult: Consult, **overrides) -> dict
         "addenda": list(consult.addenda.all()),
         "specialties": [Specialty(s).label for s in consult.specialties if s in Specialty.values],
         "my_invitation": mine if mine and mine.status == InvitationStatus.INVITED and is_open else None,
-        "invited_not_member": mine is not None and mine.status == InvitationStatus.INVITED,
-        "can_schedule": _is_coordinator(user, consult) and consult.status in (C.REQUESTED, C.SCHEDULED),
-        "can_cancel": consult.status in (C.REQUESTED, C.SCHEDULED)
-        and (user.pk == consult.requested_by_id or _is_coordinator(user, consult)),
+        "can_schedule": consult.status in SCHEDULABLE and is_consult_coordinator(user, consult),
+        "can_cancel": consult.status in services.CANCELLABLE and may_cancel(user, consult),
         "can_opinion": may_opinion and is_open,
-        "can_sign": may_conclude,
-        "can_conclude": may_conclude,
+        "can_sign": lead,
+        "can_conclude": lead,
         "can_addendum": may_opinion and concluded,
         "decision_restricted": restricted,
         "concluded_digest": services.digest(consult.decision) if concluded else "",
@@ -539,7 +543,7 @@ def _detail_context(request: HttpRequest, consult: Consult, **overrides) -> dict
         "addendum_form": AddendumForm(),
         "done_form": ActionDoneForm(),
     }
-    if may_conclude and "action_formset" not in overrides:
+    if lead and "action_formset" not in overrides:
         context["action_formset"] = ActionItemFormSet(
             prefix="actions", form_kwargs={"owners": action_owners(consult)}
         )
@@ -617,6 +621,8 @@ def invitation_decline(request: HttpRequest, consult_id, invitation_id) -> HttpR
 @require_POST
 def opinion(request: HttpRequest, consult_id) -> HttpResponse:
     consult = _get_consult(request, consult_id)
+    if refused := _checked(request, consult, "opinion"):
+        return refused
     form = OpinionForm(request.POST)
     if form.is_valid():
         try:
@@ -633,6 +639,8 @@ def opinion(request: HttpRequest, consult_id) -> HttpResponse:
 @require_POST
 def sign(request: HttpRequest, consult_id) -> HttpResponse:
     consult = _get_consult(request, consult_id)
+    if refused := _checked(request, consult, "sign"):
+        return refused
     form = SignForm(request.POST, prefix="sign")
     if form.is_valid():
         try:
@@ -662,6 +670,8 @@ def _apply_action_errors(formset, rows: list[int], exc: ApplicationError) -> Non
 @require_POST
 def conclude(request: HttpRequest, consult_id) -> HttpResponse:
     consult = _get_consult(request, consult_id)
+    if refused := _checked(request, consult, "conclude"):
+        return refused
     form = ConcludeForm(request.POST)
     formset = ActionItemFormSet(
         request.POST, prefix="actions", form_kwargs={"owners": action_owners(consult)}
@@ -692,6 +702,8 @@ def conclude(request: HttpRequest, consult_id) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, consult_id) -> HttpResponse:
     consult = _get_consult(request, consult_id)
+    if refused := _checked(request, consult, "cancel"):
+        return refused
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -708,6 +720,8 @@ def cancel(request: HttpRequest, consult_id) -> HttpResponse:
 @require_POST
 def addendum(request: HttpRequest, consult_id) -> HttpResponse:
     consult = _get_consult(request, consult_id)
+    if refused := _checked(request, consult, "addendum"):
+        return refused
     form = AddendumForm(request.POST)
     if form.is_valid():
         try:
@@ -741,6 +755,8 @@ def action_done(request: HttpRequest, action_id) -> HttpResponse:
         messages.success(request, _("Action item marked as done."))
     if request.POST.get("return") == "mine":
         return redirect("consults:my_actions")
+    if request.POST.get("return") == "home":  # the block on the worklist
+        return redirect("core:home")
     if consults_visible_to(request.user).filter(pk=item.consult_id).exists():
         return redirect("consults:detail", consult_id=item.consult.external_id)
     return redirect("consults:my_actions")
@@ -761,25 +777,28 @@ def consult_print(request: HttpRequest, consult_id) -> HttpResponse:
 # --- my action items ----------------------------------------------------------------------------------
 
 
-def my_actions_context(user) -> dict:
-    """The user's open action items for the worklist partial ``consults/partials/my_actions.html``.
+def my_actions_context(user, *, audit: bool = True) -> dict:
+    """The user's open action items for the partial ``consults/partials/my_actions.html``.
 
-    Queries: the items (consult and woman joined), the audit insert when a woman is named.
+    Queries: the items (consult and woman joined), and the audit insert when a woman is named — unless
+    ``audit`` is False because the page that includes the block names them in its own list audit row (the
+    worklist does: ``action_item_women`` is what it adds).
     """
     items = list(
         ActionItem.objects.filter(owner=user, status=ActionStatus.OPEN)
         .select_related("consult__pregnancy__patient")
         .order_by("due", "id")
     )
-    if items:
+    women = sorted({i.consult.pregnancy.patient.external_id for i in items}, key=str)
+    if items and audit:
         audit_record(
             actor=user,
             action=AuditAction.LIST,
             obj=("consults.actionitem", ""),
-            patient_ids=sorted({i.consult.pregnancy.patient.external_id for i in items}, key=str),
+            patient_ids=women,
             changes={"count": len(items), "page": "my_actions"},
         )
-    return {"action_items": items, "today": timezone.localdate()}
+    return {"action_items": items, "action_item_women": women, "today": timezone.localdate()}
 
 
 @login_required

@@ -18,6 +18,7 @@ from cases.access import access_pregnancy_by_id
 from consults import services
 from consults.access import access_consult_by_id, consults_visible_to
 from consults.calendar import consult_ics
+from consults.mail import calendar_description, calendar_title, organizer
 from consults.models import ActionItem, Consult, Participant
 from core.api.exceptions import ErrorSerializer
 from core.api.views import ERROR_RESPONSES
@@ -40,15 +41,32 @@ class ICalendarRenderer(renderers.BaseRenderer):
         return data.encode("utf-8") if isinstance(data, str) else b""
 
 
+class JsonErrorsMixin:
+    """Errors of a calendar request are the usual JSON error body, not an empty calendar file."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if getattr(self.request, "accepted_renderer", None) is None or isinstance(
+            self.request.accepted_renderer, ICalendarRenderer
+        ):
+            self.request.accepted_renderer = renderers.JSONRenderer()
+            self.request.accepted_media_type = "application/json"
+        return response
+
+
 def ics_for(request, consult: Consult) -> str:
+    """The calendar file to download: same UID and SEQUENCE as the e-mailed one, so importing it updates
+    the event; METHOD:CANCEL once the consult is cancelled."""
     if consult.scheduled_start is None:
         raise InvalidTransition(_("This consultation has no time yet."))
-    url = request.build_absolute_uri(reverse("api:consult-detail", kwargs={"id": consult.external_id}))
+    url = request.build_absolute_uri(reverse("consults:detail", kwargs={"consult_id": consult.external_id}))
     return consult_ics(
         consult,
         url=url,
-        title=_("MDT consultation %(ref)s") % {"ref": consult.reference},
-        description=_("Open the consultation in Maternal Safety: %(url)s") % {"url": url},
+        title=calendar_title(consult),
+        description=calendar_description(url),
+        method="CANCEL" if consult.status == "cancelled" else "REQUEST",
+        organizer=organizer(consult),
     )
 
 
@@ -93,7 +111,7 @@ def _step(summary, request=None):
         ],
     ),
 )
-class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
+class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ConsultSerializer
     queryset = Consult.objects.none()
     lookup_field = "external_id"
@@ -145,8 +163,12 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(ics_for(request, consult), content_type="text/calendar; charset=utf-8")
         return Response(s.ConsultSerializer(_detail(consult.pk), context={"request": request}).data)
 
-    def _consult(self, id) -> Consult:
-        return access_consult_by_id(self.request.user, id)
+    def _consult(self, id, step: str) -> Consult:
+        """The consult (404 without view), then the step's role (403) and state (409) checks, before the
+        input serializer (400) runs."""
+        consult = access_consult_by_id(self.request.user, id)
+        services.consult_check(actor=self.request.user, consult=consult, step=step)
+        return consult
 
     def _out(self, consult, status=200):
         return Response(
@@ -180,7 +202,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, id=None) -> Response:
-        consult = self._consult(id)
+        consult = self._consult(id, "schedule")
         body = s.ScheduleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -211,7 +233,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def opinions(self, request: Request, id=None) -> Response:
-        consult = self._consult(id)
+        consult = self._consult(id, "opinion")
         body = s.OpinionInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         opinion = services.opinion_record(actor=request.user, consult=consult, **body.validated_data)
@@ -224,7 +246,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def sign(self, request: Request, id=None) -> Response:
-        consult = self._consult(id)
+        consult = self._consult(id, "sign")
         body = s.SignInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         signature = services.consult_sign(actor=request.user, consult=consult, **body.validated_data)
@@ -233,7 +255,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
     @_step("Conclude (lead physician; no opinion yet → 409)", s.ConcludeSerializer)
     @action(detail=True, methods=["post"])
     def conclude(self, request: Request, id=None) -> Response:
-        consult = self._consult(id)
+        consult = self._consult(id, "conclude")
         body = s.ConcludeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
@@ -247,7 +269,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
     @_step("Cancel with a reason", s.ConsultReasonSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, id=None) -> Response:
-        consult = self._consult(id)
+        consult = self._consult(id, "cancel")
         body = s.ConsultReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._out(services.consult_cancel(actor=request.user, consult=consult, **body.validated_data))
@@ -259,7 +281,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def addenda(self, request: Request, id=None) -> Response:
-        consult = self._consult(id)
+        consult = self._consult(id, "addendum")
         body = s.AddendumSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         addendum = services.addendum_add(
@@ -288,7 +310,7 @@ class ConsultViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(services.participant_conflicts(users=users, start=start, end=end))
 
 
-class ConsultCalendarView(APIView):
+class ConsultCalendarView(JsonErrorsMixin, APIView):
     """``GET /api/v1/consults/{id}.ics``: the consultation as an iCalendar event (no patient data)."""
 
     renderer_classes = [ICalendarRenderer, renderers.JSONRenderer]

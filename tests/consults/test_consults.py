@@ -217,13 +217,13 @@ def _ready(api, obstetrician, coordinator, specialists, pregnancy):
 def test_termination_needs_three_senior_signatures_on_the_same_text(
     api, obstetrician, coordinator, cardiologist, anaesthetist, pregnancy, home_facility
 ):
-    consult = _ready(api, obstetrician, coordinator, [cardiologist, anaesthetist], pregnancy)
+    chief = UserFactory(facility=home_facility, roles=[Role.OBSTETRICIAN], title=Title.CHIEF)
+    consult = _ready(api, obstetrician, coordinator, [cardiologist, anaesthetist, chief], pregnancy)
     decision = {"decision_kind": "terminate", "decision": "Recommend termination; the woman agrees"}
     body = {"recommendations": "Termination at the city centre", **decision}
     refused = api.as_user(cardiologist).post(f"/api/v1/consults/{consult}/conclude/", body, format="json")
     assert refused.status_code == 409 and "senior signatures" in refused.json()["message"]
     api.as_user(anaesthetist).post(f"/api/v1/consults/{consult}/sign/", decision, format="json")
-    chief = UserFactory(facility=home_facility, roles=[Role.OBSTETRICIAN], title=Title.CHIEF)
     other_text = {**decision, "decision": "Recommend termination"}
     api.as_user(chief).post(f"/api/v1/consults/{consult}/sign/", other_text, format="json")
     assert (
@@ -367,9 +367,9 @@ def test_list_query_count_is_constant(api, obstetrician, pregnancy, home_facilit
 def test_termination_decision_is_restricted_to_users_without_view_sensitive(
     api, obstetrician, coordinator, cardiologist, anaesthetist, pregnancy, home_facility, midwife
 ):
-    consult = _ready(api, obstetrician, coordinator, [cardiologist, anaesthetist], pregnancy)
-    decision = {"decision_kind": "terminate", "decision": "Recommend termination; the woman agrees"}
     chief = UserFactory(facility=home_facility, roles=[Role.OBSTETRICIAN], title=Title.CHIEF)
+    consult = _ready(api, obstetrician, coordinator, [cardiologist, anaesthetist, chief], pregnancy)
+    decision = {"decision_kind": "terminate", "decision": "Recommend termination; the woman agrees"}
     for signer in (anaesthetist, chief):
         api.as_user(signer).post(f"/api/v1/consults/{consult}/sign/", decision, format="json")
     api.as_user(cardiologist).post(

@@ -346,13 +346,31 @@ def test_opinion_form_records_the_opinion(client, obstetrician, coordinator, car
     assert consult.participants.get(user=cardiologist).attendance == "remote"
 
 
-def test_invited_specialist_who_has_not_accepted_sees_no_opinion_form(
+def test_invited_specialist_who_has_not_answered_may_give_her_opinion_which_accepts(
     client, obstetrician, coordinator, cardiologist, pregnancy
 ):
     consult = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist])
     client.force_login(cardiologist)
     body = client.get(url(consult)).content.decode()
+    assert "mdt-accept" in body and 'id="opinion-form"' in body
+    assert "Recording your opinion below also accepts the invitation." in body
+    response = client.post(url(consult, "opinions/"), {"specialty": "cardiology", "text": "High risk"})
+    assert response.status_code == 302
+    assert consult.participants.get(user=cardiologist).status == "accepted"
+    assert "mdt-accept" not in client.get(url(consult)).content.decode()
+
+
+def test_invited_specialist_who_declined_or_staff_not_invited_get_no_opinion_form(
+    client, obstetrician, coordinator, cardiologist, pregnancy, home_facility
+):
+    colleague = UserFactory(facility=home_facility, roles=[Role.OBSTETRICIAN], title=Title.CHIEF)
+    consult = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist])
+    client.force_login(colleague)  # reads the record (her facility manages the woman) but was not invited
+    body = client.get(url(consult)).content.decode()
     assert 'id="opinion-form"' not in body and 'id="conclude-form"' not in body
+    response = client.post(url(consult, "opinions/"), {"specialty": "obstetrics", "text": "x"})
+    assert response.status_code == 403 and not Opinion.objects.exists()
+    assert "Only participants record opinions." in response.content.decode()
 
 
 def _conclude_form(**extra):

@@ -1,8 +1,8 @@
 """MDT consultations in a real browser: a county hospital's coordinator schedules a consult requested by
-an obstetrician with two specialists of the city centre; each specialist accepts and records an opinion;
-the lead concludes with an action item for a midwife, who finds it on her action list. Screenshots of the
-board, the scheduling form with a conflict, the concluded consult and the print view in both languages
-at desktop and tablet sizes."""
+an obstetrician with two specialists of the city centre; each records an opinion (one accepts first, the
+other accepts by giving it); the lead concludes with an action item for a midwife, who finds it on her
+worklist (home page) and marks it done. Screenshots of the board, the scheduling form with a conflict, the
+concluded consult and the print view in both languages at desktop and tablet sizes."""
 
 import datetime as dt
 import importlib
@@ -186,13 +186,16 @@ def test_coordinator_schedules_specialists_give_opinions_lead_concludes_owner_se
     for username, (specialty, text) in opinions.items():
         specialist = _signed_in(browser, base, username)
         specialist.goto(f"{base}/consults/{consult.external_id}/")
-        specialist.locator(".mdt-accept").click()
-        expect(specialist.locator(".messages")).to_contain_text("接受")
+        if username == "cardio":
+            specialist.locator(".mdt-accept").click()
+            expect(specialist.locator(".messages")).to_contain_text("接受")
+        # the anaesthetist gives her opinion without answering first: that accepts the invitation
         expect(specialist.locator("#id_specialty")).to_have_value(specialty)
         specialist.locator("#id_attendance").select_option("remote")
         specialist.locator("#id_text").fill(text)
         specialist.locator("#opinion-form button[type=submit]").click()
         expect(specialist.locator(".mdt-opinions")).to_contain_text(text)
+        expect(specialist.locator(".mdt-invitation")).to_have_count(0)
         if username == "cardio":
             lead = specialist
         else:
@@ -214,12 +217,21 @@ def test_coordinator_schedules_specialists_give_opinions_lead_concludes_owner_se
     lead.context.close()
     obstetrician.context.close()
 
-    # The midwife sees the action item on her list.
+    # Both specialists accepted (one by clicking, one by giving her opinion).
+    assert set(consult.participants.values_list("status", flat=True)) == {"accepted"}
+
+    # The midwife signs in and finds the action item on her worklist (her home page), and marks it done.
     midwife = _signed_in(browser, base, "midwife")
-    midwife.goto(f"{base}/consults/my-actions/")
-    expect(midwife.locator(".mdt-action-list__item")).to_have_count(1)
-    expect(midwife.locator(".mdt-action-list__item")).to_contain_text("每周随访 BNP")
-    expect(midwife.locator(".mdt-action-list__item")).to_contain_text(consult.reference)
+    expect(midwife).to_have_url(f"{base}/")
+    item = midwife.locator(".mdt-actions .mdt-action-list__item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("每周随访 BNP")
+    expect(item).to_contain_text(consult.reference)
+    expect(midwife.locator("table.table--worklist")).to_contain_text("王芳")
+    item.locator("button[type=submit]").click()
+    expect(midwife).to_have_url(f"{base}/")
+    expect(midwife.locator(".mdt-actions")).to_have_count(0)
+    assert consult.actions.get().status == "done"
     midwife.context.close()
 
 
