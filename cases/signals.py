@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 # Sent after a visit is recorded: kwargs ``visit``, ``pregnancy``, ``actor``.
 visit_recorded = Signal()
+
+# Sent inside the service's transaction after something that moves a pregnancy's follow-up schedule
+# changed: kwargs ``pregnancy`` and ``cause`` (``registered``, ``status``, ``dating``, ``care``,
+# ``risk``, ``discharge``, ``transfer``, ``merged``). The reminders app recomputes the follow-up window.
+pregnancy_schedule_changed = Signal()

@@ -35,3 +35,11 @@ class AlertKind(models.TextChoices):
     CONSULT_REMINDER = "consult_reminder", _("MDT consultation starts soon")
     CONSULT_ACTION_DUE = "consult_action_due", _("MDT action item")
     CONSULT_ACTION_OVERDUE = "consult_action_overdue", _("MDT action item overdue")
+    FOLLOW_UP_DUE = "follow_up_due", _("Follow-up visit due")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Follow-up visit overdue")
+    FOLLOW_UP_TRACING = "follow_up_tracing", _("Missed visit: trace the woman")
+    LOST_TO_FOLLOW_UP_PROPOSED = (
+        "lost_to_follow_up_proposed",
+        _("Lost to follow-up proposed: confirm or keep tracing"),
+    )
+    MATERNAL_DEATH_REPORT = "maternal_death_report", _("Maternal death: report to the county supervisors")

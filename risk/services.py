@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
 from audit.services import audit_record
-from cases.choices import CareTaskKind, PregnancyStatus
-from cases.models import Pregnancy
-from cases.services import care_task_open, pregnancy_set_risk
+from cases.choices import CareTaskKind, CareTaskStatus, PregnancyStatus
+from cases.models import CareTask, Pregnancy
+from cases.services import care_task_complete, care_task_open, pregnancy_set_risk
 from cases.services.encounters import check_measurements
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from facilities.choices import Capability, CriticalCareLevel, Tier
@@ -129,6 +129,14 @@ def _apply_confirmed(
     if assessment.stage == Stage.SCREENING:
         _apply_screening(actor, assessment, pregnancy)
         return
+    # A five-colour grade answers a positive screening: the 14-day grading alert stops here, and the
+    # grading task is done (by the grader, audited), in this transaction.
+    alert_resolve(dedup_key=f"grading_due:{pregnancy.external_id}")
+    grading_task = CareTask.objects.filter(
+        pregnancy=pregnancy, kind=CareTaskKind.GRADING_DUE, status=CareTaskStatus.OPEN
+    ).first()
+    if grading_task is not None:
+        care_task_complete(actor=actor, task=grading_task)
     color, purple = assessment.color, assessment.purple
     facility = pregnancy.managing_facility
     needs_referral = not tier_satisfies(facility, color, purple)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from .context import SeedContext
 from .facilities import build_departments, build_facilities
+from .followups import build_followups
 from .on_call import build_on_call
 from .pregnancies import build_pregnancies
 from .regions import build_regions
@@ -40,6 +41,8 @@ STEPS: tuple[Step, ...] = (
         lambda ctx: (ctx.options.get("pregnancies") or 0) > 0,
         own_transactions=True,
     ),
+    # last: the windows of pregnancies loaded in bulk (and of any other open pregnancy without one)
+    Step("follow-ups", build_followups, own_transactions=True),
 )
 
 __all__ = ["STEPS", "SeedContext", "Step", "build_summary"]

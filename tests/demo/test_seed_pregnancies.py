@@ -35,6 +35,7 @@ from cases.models import (
 )
 from demo.geography import PROVINCE
 from facilities.models import Facility
+from reminders.models import FollowUp, ReminderMessage
 
 N = 300
 SEED = 7
@@ -42,6 +43,8 @@ NOW = timezone.now().replace(microsecond=0)
 S = PregnancyStatus
 COUNTY_CODES = {county.code for city in PROVINCE.cities for county in city.counties}
 CASE_TABLES = (
+    "reminders_remindermessage",
+    "reminders_followup",
     "cases_newborn",
     "cases_delivery",
     "cases_visit",
@@ -73,7 +76,18 @@ def seed(tmp_path, pregnancies=N, name="summary.json") -> tuple[dict, str]:
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Patient, Pregnancy, PregnancyDating, Visit, Delivery, Newborn, CareTask, MaternalDeath)
+        for model in (
+            Patient,
+            Pregnancy,
+            PregnancyDating,
+            Visit,
+            Delivery,
+            Newborn,
+            CareTask,
+            MaternalDeath,
+            FollowUp,
+            ReminderMessage,
+        )
     }
 
 
@@ -309,6 +323,22 @@ def test_an_obstetrician_sees_exactly_the_pregnancies_managed_or_followed_up_at_
     expected = {p.pk for p in pregnancies if facility.pk in (p.managing_facility_id, p.follow_up_facility_id)}
     assert expected
     assert set(pregnancies_visible_to(obstetrician).values_list("pk", flat=True)) == expected
+
+
+def test_every_open_pregnancy_has_the_window_a_recomputation_would_open(seeded, db):
+    from reminders.services import followup_recompute
+
+    _, output, counts, _ = seeded
+    open_ = Pregnancy.objects.filter(status__in=[S.ACTIVE, S.POSTPARTUM])
+    windows = FollowUp.objects.exclude(status="closed")
+    assert counts["FollowUp"] == windows.count() == open_.count() > 0
+    assert not FollowUp.objects.filter(pregnancy__status__in=[S.CLOSED, S.LOST_TO_FOLLOW_UP]).exists()
+    assert f"follow-up windows: {counts['FollowUp']} created" in output
+    assert {"antenatal", "postpartum"} <= set(windows.values_list("kind", flat=True))
+    assert len(set(windows.values_list("status", flat=True))) > 1  # missed visits are already overdue
+    assert not windows.filter(status="lost_proposed").exists()  # the backfill never proposes
+    for window in windows.select_related("pregnancy__managing_facility").order_by("pk")[:25]:
+        assert followup_recompute(pregnancy=window.pregnancy, now=NOW).pk == window.pk
 
 
 def test_rerunning_with_the_same_number_adds_nothing(seeded, db):

@@ -1,0 +1,46 @@
+"""Reads of follow-up windows, scoped to what the actor may see."""
+
+from django.db.models import Count, Q, QuerySet
+
+from cases.access import pregnancies_visible_to
+
+from .choices import OPEN_STATUSES, FollowUpStatus
+from .models import FollowUp
+
+LIST_RELATED = ("pregnancy__patient", "facility", "managing_facility")
+
+
+def followup_list(*, actor, status: str | None = None, include_closed: bool = False) -> QuerySet[FollowUp]:
+    """Windows of women the actor may see, followed up or managed at her facility (a supervisor: her
+    region). Open windows only unless ``include_closed``; soonest deadline first."""
+    qs = FollowUp.objects.filter(pregnancy__in=pregnancies_visible_to(actor))
+    if actor.facility_id is not None:
+        qs = qs.filter(Q(facility_id=actor.facility_id) | Q(managing_facility_id=actor.facility_id))
+    if status:
+        qs = qs.filter(status=status)
+    elif not include_closed:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    return qs.select_related(*LIST_RELATED).order_by("due_by", "id")
+
+
+def followup_counts(*, facility_ids) -> dict[int, dict[str, int]]:
+    """Open windows by facility and status — what dashboards show as visits due / overdue / in
+    tracing / proposed lost (one aggregate over the ``followup_facility`` index)."""
+    rows = (
+        FollowUp.objects.filter(facility_id__in=list(facility_ids), status__in=OPEN_STATUSES)
+        .values("facility_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    out: dict[int, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(row["facility_id"], {s: 0 for s in OPEN_STATUSES})[row["status"]] = row["n"]
+    return out
+
+
+WORKLIST_STATUSES = (
+    FollowUpStatus.DUE,
+    FollowUpStatus.OVERDUE,
+    FollowUpStatus.TRACING,
+    FollowUpStatus.LOST_PROPOSED,
+)

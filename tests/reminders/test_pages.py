@@ -1,0 +1,143 @@
+"""The follow-up block on the clinicians' home page (only when something needs someone, constant queries,
+named in the page's audit row), the whole list page, and the HTML decisions on a lost-to-follow-up
+proposal (POST with CSRF, access-checked, audited by the service, translated messages)."""
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEvent
+from reminders.models import FollowUp
+from reminders.services import followup_recompute, followups_sweep
+from tests.factories import PregnancyFactory
+
+from .conftest import noon, open_window
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def proposed(followed):
+    window = open_window(followed)
+    followups_sweep(now=noon(window.lost_on))
+    window.refresh_from_db()
+    assert window.status == "lost_proposed"
+    return window
+
+
+def confirm_url(window):
+    return f"/reminders/follow-ups/{window.external_id}/confirm-lost/"
+
+
+def keep_url(window):
+    return f"/reminders/follow-ups/{window.external_id}/keep-tracing/"
+
+
+def test_home_shows_the_block_only_when_a_visit_needs_someone(client, midwife, followed):
+    client.force_login(midwife)
+    response = client.get("/")
+    assert response.context["followups"] == [] and 'id="followups"' not in response.content.decode()
+    window = open_window(followed)
+    followups_sweep(now=noon(window.lost_on))
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="followups"' in page and followed.patient.record_number in page
+    assert "Confirm lost to follow-up" in page and "Keep tracing" in page
+    event = AuditEvent.objects.filter(action="list", object_type="cases.pregnancy").latest("id")
+    assert followed.patient.external_id in event.patient_ids
+    assert event.changes["follow_ups"] == 1
+
+
+def _due_windows(facility, n):
+    for _ in range(n):
+        pregnancy = PregnancyFactory(managing_facility=facility)
+        window = followup_recompute(pregnancy=pregnancy)
+        followups_sweep(now=noon(window.remind_on))
+
+
+@pytest.mark.parametrize("windows", [1, 12])
+def test_home_query_count_is_constant_in_follow_ups(
+    client, midwife, home_facility, windows, django_assert_num_queries
+):
+    _due_windows(home_facility, windows)
+    client.force_login(midwife)
+    client.get("/")  # warm up: the session is read from the cache after the first request
+    # 1 user, 2 worklist count, 3 one page of rows, 4 MDT action items, 5 the follow-up windows (woman and
+    # facilities joined; at most 11 read), 6 the list audit row, 7 the user's facility (header), 8-10
+    # savepoint, session save, release.
+    with django_assert_num_queries(10):
+        response = client.get("/")
+    shown = response.context["followups"]
+    assert len(shown) == min(windows, 10)
+    assert response.context["followups_more"] is (windows > 10)
+
+
+def test_list_page_and_htmx_partial(client, midwife, proposed):
+    client.force_login(midwife)
+    page = client.get("/reminders/worklist/")
+    assert page.status_code == 200 and [t.name for t in page.templates][0] == "reminders/followup_list.html"
+    partial = client.get("/reminders/worklist/", HTTP_HX_REQUEST="true")
+    assert [t.name for t in partial.templates][0] == "reminders/partials/followups.html"
+    assert proposed.pregnancy.patient.name in partial.content.decode()
+
+
+def test_confirming_lost_from_the_home_page(client, midwife, proposed):
+    client.force_login(midwife)
+    response = client.post(
+        confirm_url(proposed),
+        {"reason": "Three calls, one home visit", "next": "home"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+    proposed.refresh_from_db()
+    assert (proposed.status, proposed.close_reason, proposed.closed_by) == (
+        "closed",
+        "confirmed_lost",
+        midwife,
+    )
+    pregnancy = proposed.pregnancy
+    pregnancy.refresh_from_db()
+    assert pregnancy.status == "lost_to_follow_up"
+    audited = AuditEvent.objects.get(object_id=str(proposed.external_id), action="transition")
+    assert (audited.actor, audited.reason) == (midwife, "Three calls, one home visit")
+    messages = [str(m) for m in client.get("/").context["messages"]]
+    assert messages == ["已确认失访。"]  # in the language of the request that confirmed
+
+
+def test_keeping_tracing_from_the_list_page(client, midwife, proposed):
+    client.force_login(midwife)
+    response = client.post(keep_url(proposed), {"reason": "Reached by phone", "next": "list"})
+    assert (response.status_code, response["Location"]) == (302, "/reminders/worklist/")
+    proposed.refresh_from_db()
+    assert proposed.status == "tracing" and proposed.next_step_on == proposed.lost_on
+
+
+def test_a_decision_needs_a_reason_and_a_proposal(client, midwife, proposed, followed):
+    client.force_login(midwife)
+    response = client.post(confirm_url(proposed), {"reason": "  "})
+    assert response.status_code == 400
+    assert "Say what tracing found" in response.content.decode()
+    client.post(keep_url(proposed), {"reason": "Reached by phone"})
+    response = client.post(confirm_url(proposed), {"reason": "No answer"})  # tracing again: no proposal
+    assert response.status_code == 409
+    followed.refresh_from_db()
+    assert followed.status == "active"
+
+
+def test_decisions_are_access_checked_in_order(client, outsider, supervisor, auditor, proposed):
+    for user, status in ((outsider, 404), (auditor, 404), (supervisor, 403)):
+        client.force_login(user)
+        assert client.post(confirm_url(proposed), {"reason": "x"}).status_code == status
+        assert client.post(keep_url(proposed), {"reason": "x"}).status_code == status
+    client.logout()
+    response = client.post(confirm_url(proposed), {"reason": "x"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert client.get(confirm_url(proposed)).status_code == 302
+    proposed.refresh_from_db()
+    assert proposed.status == "lost_proposed"
+
+
+def test_decisions_need_the_csrf_token_and_post(midwife, proposed):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(midwife)
+    assert browser.post(confirm_url(proposed), {"reason": "No answer"}).status_code == 403
+    assert browser.get(confirm_url(proposed)).status_code == 405
+    assert FollowUp.objects.get(pk=proposed.pk).status == "lost_proposed"
