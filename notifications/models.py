@@ -123,7 +123,13 @@ class InboxItem(BaseModel):
 
 
 class DeliveryAttempt(BaseModel):
-    """Delivery of an alert to one recipient on one outside channel (e-mail, SMS), with retries."""
+    """Delivery of an alert to one recipient on one outside channel (e-mail, SMS), with retries.
+
+    ``status`` is pending → sent, or failed (retried with backoff from ``next_attempt_at``) → sent.
+    Whoever sends holds a lease (``claimed_until``, taken by a conditional UPDATE): the worker that
+    creates the attempt holds it from creation, a sweep that retries it claims it first. A worker
+    that dies holding it delays the attempt until the lease runs out; the sweep then takes it over.
+    """
 
     alert = models.ForeignKey(
         Alert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="attempts"
@@ -137,12 +143,21 @@ class DeliveryAttempt(BaseModel):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("being sent until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         constraints = [
             models.UniqueConstraint(fields=["alert", "user", "channel"], name="attempt_once_per_channel")
+        ]
+        indexes = [
+            # the sweep's retry step: attempts not sent yet (few, however many were ever sent)
+            models.Index(
+                fields=["next_attempt_at"],
+                name="attempt_unsent",
+                condition=models.Q(status__in=["pending", "failed"]),
+            ),
         ]
 
     def __str__(self) -> str:
