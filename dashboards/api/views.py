@@ -1,0 +1,49 @@
+"""``GET /api/v1/dashboard/summary/``: the headline figures of the caller's scope."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.views import ERROR_RESPONSES
+
+from ..access import dashboard_scope
+from ..periods import parse_period
+from ..selectors import summary_get
+from .serializers import DashboardSummarySerializer
+
+
+class DashboardSummaryView(APIView):
+    """Facility administrators: their facility; supervisors: their region (or a region or facility inside
+    it); system administrators: the network. With ``view_aggregates``, other scopes with small numbers
+    suppressed. Queries: the session and user, the scope's region or facility, one over the counters."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Dashboard summary",
+        parameters=[
+            OpenApiParameter(
+                "region", OpenApiTypes.STR, description="GB/T 2260 code of a region (6 digits)."
+            ),
+            OpenApiParameter("facility", OpenApiTypes.UUID, description="Facility id."),
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                description="YYYY, YYYY-MM or SY2026 (statistical year, 1 Oct 2025 – 30 Sep 2026); "
+                "default: the current statistical year.",
+            ),
+        ],
+        responses={200: DashboardSummarySerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        period = parse_period(request.query_params.get("period"), today=timezone.localdate())
+        scope = dashboard_scope(
+            request.user,
+            region=request.query_params.get("region") or None,
+            facility=request.query_params.get("facility") or None,
+        )
+        return Response(summary_get(scope=scope, period=period))

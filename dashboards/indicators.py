@@ -1,0 +1,151 @@
+"""What each figure on the dashboard means: label and definition (numerator, denominator, period,
+geography), shown on the page and in the CSV export. DOMAIN.md §7 is the source of the formulas."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str  # dotted name in the summary (``by_color.red``)
+    label: Promise
+    definition: Promise
+
+
+_CENSUS = _("Now; pregnancies counted at their managing facility.")
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "active_pregnancies",
+        _("Pregnancies in care"),
+        _("Open pregnancies: antenatal (active) or postpartum up to the 42-day check. %(census)s"),
+    ),
+    Indicator("antenatal", _("Antenatal"), _("Open pregnancies not yet ended. %(census)s")),
+    Indicator("postpartum", _("Postpartum"), _("Pregnancies ended, before the 42-day check. %(census)s")),
+    Indicator("by_color.green", _("Green"), _("Open pregnancies whose confirmed grade is green. %(census)s")),
+    Indicator(
+        "by_color.yellow", _("Yellow"), _("Open pregnancies whose confirmed grade is yellow. %(census)s")
+    ),
+    Indicator(
+        "by_color.orange", _("Orange"), _("Open pregnancies whose confirmed grade is orange. %(census)s")
+    ),
+    Indicator("by_color.red", _("Red"), _("Open pregnancies whose confirmed grade is red. %(census)s")),
+    Indicator(
+        "by_color.ungraded", _("Not graded"), _("Open pregnancies with no confirmed grade yet. %(census)s")
+    ),
+    Indicator(
+        "purple",
+        _("Purple"),
+        _("Open pregnancies with the infectious-disease flag (combinable with any colour). %(census)s"),
+    ),
+    Indicator(
+        "under_case_management",
+        _("Under case management"),
+        _(
+            "Open pregnancies with a named case manager (opened when orange, red or purple is confirmed). "
+            "%(census)s"
+        ),
+    ),
+    Indicator(
+        "needs_referral",
+        _("Needs referral"),
+        _("Open pregnancies whose grade calls for a higher-tier facility than the managing one. %(census)s"),
+    ),
+    Indicator(
+        "not_at_appropriate_tier.orange",
+        _("Orange not at an appropriate facility"),
+        _(
+            "Orange women managed neither at a critical maternal care centre nor at a tertiary hospital. "
+            "%(census)s"
+        ),
+    ),
+    Indicator(
+        "not_at_appropriate_tier.red",
+        _("Red not at a tertiary hospital"),
+        _("Red women managed at a primary or secondary facility. %(census)s"),
+    ),
+    Indicator(
+        "lost_to_follow_up",
+        _("Lost to follow-up"),
+        _("Pregnancies whose status is lost to follow-up (set by a person). %(census)s"),
+    ),
+    Indicator(
+        "overdue_followups",
+        _("Overdue follow-ups"),
+        _(
+            "Open follow-up windows past their deadline (overdue, being traced, lost proposed), "
+            "from the reminder rows. %(census)s"
+        ),
+    ),
+    Indicator(
+        "referrals.open",
+        _("Open referrals sent"),
+        _("Referrals sent from the scope, not yet completed or closed. Now."),
+    ),
+    Indicator(
+        "referrals.requested", _("Awaiting acceptance"), _("Open referrals sent, not yet accepted. Now.")
+    ),
+    Indicator(
+        "referrals.accepted",
+        _("Accepted, not departed"),
+        _("Open referrals accepted, woman not yet on her way. Now."),
+    ),
+    Indicator("referrals.in_transit", _("In transit"), _("Open referrals whose woman has departed. Now.")),
+    Indicator(
+        "referrals.arrived", _("Arrived, not completed"), _("Open referrals whose woman arrived. Now.")
+    ),
+    Indicator(
+        "referrals.incoming_open",
+        _("Open referrals received"),
+        _("Referrals to a facility of the scope, still open. Now."),
+    ),
+    Indicator(
+        "referrals.requested_in_period",
+        _("Referrals requested"),
+        _("Referrals sent from the scope, by the date requested, in the period."),
+    ),
+    Indicator(
+        "deliveries",
+        _("Deliveries"),
+        _("Deliveries in the period, where they happened (outside a facility: at the booking facility)."),
+    ),
+    Indicator(
+        "live_births",
+        _("Live births"),
+        _("Babies born alive in the period (including those who died later), where the delivery happened."),
+    ),
+    Indicator(
+        "maternal_deaths",
+        _("Maternal deaths"),
+        _("Deaths during pregnancy or within 42 days of its end, in the period, where they happened."),
+    ),
+    Indicator(
+        "late_maternal_deaths",
+        _("Late maternal deaths"),
+        _("Deaths from day 43 to one year after the end of pregnancy, in the period."),
+    ),
+    Indicator(
+        "near_miss_events",
+        _("Near-miss events"),
+        _("Maternal near misses (WHO 2011 criteria) recorded in the period."),
+    ),
+    Indicator(
+        "mmr",
+        _("Maternal mortality ratio"),
+        _("Maternal deaths ÷ live births × 100,000, same period and geography; empty without live births."),
+    ),
+)
+
+BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
+
+
+def definition(key: str) -> str:
+    return str(BY_KEY[key].definition) % {"census": _CENSUS}
+
+
+def value(figures: dict, key: str):
+    """The figure named by a dotted key (``by_color.red``)."""
+    head, _dot, tail = key.partition(".")
+    return figures[head][tail] if tail else figures[head]

@@ -1,0 +1,233 @@
+"""Reads for the dashboards: sums of the counters over a scope and a period, and the women behind them.
+
+``summary_get`` costs one query whatever the size of the region (plus one for the follow-up reminders
+once that app exists): the counters are a few rows per facility, kept current by triggers
+(``dashboards/models.py``). Figures are exact, not estimates: ``tests/dashboards`` recounts them from
+the raw rows.
+"""
+
+from collections import defaultdict
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.choices import OPEN_STATUSES, RiskColor
+from cases.models import Pregnancy
+from cases.selectors import pregnancy_list
+from facilities.choices import Tier
+from facilities.models import Facility
+
+from .access import DashboardScope
+from .periods import Period
+
+COLORS = [c.value for c in RiskColor] + ["ungraded"]
+OPEN_REFERRAL_STATUSES = ("requested", "accepted", "departed", "arrived")
+SUPPRESS_BELOW = 5
+
+# Orange: care at a critical maternal care centre (any level) or a tertiary hospital; red: a tertiary
+# hospital (DOMAIN.md §2). Evaluated at read time against the facility's current tier/designation.
+_OFF_TIER = f"""(c.key = 'color:red' AND f.tier <> '{Tier.TERTIARY.value}')
+    OR (c.key = 'color:orange' AND f.tier <> '{Tier.TERTIARY.value}' AND f.critical_care_level IS NULL)"""
+
+
+def _scope_sql(scope: DashboardScope) -> tuple[str, list]:
+    if scope.facility is not None:
+        return "f.id = %s", [scope.facility.pk]
+    if scope.region is not None:
+        return "f.region_code LIKE %s", [scope.region_prefix + "%"]
+    return "TRUE", []
+
+
+def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -> list[tuple]:
+    """(facility id or 0, source 'c'/'m', key, n, off-tier n) — census and period counters together."""
+    where, params = _scope_sql(scope)
+    facility = "c.facility_id" if by_facility else "0"
+    # Only fixed SQL fragments are interpolated; every value is a parameter.
+    sql = f"""
+        SELECT {facility}, 'c', c.key, SUM(c.n), SUM(c.n) FILTER (WHERE {_OFF_TIER})
+        FROM dashboards_censuscounter c JOIN facilities_facility f ON f.id = c.facility_id
+        WHERE {where} GROUP BY 1, c.key
+        UNION ALL
+        SELECT {facility.replace("c.", "m.")}, 'm', m.key, SUM(m.n), NULL
+        FROM dashboards_monthlycounter m JOIN facilities_facility f ON f.id = m.facility_id
+        WHERE {where} AND m.month >= %s AND m.month < %s GROUP BY 1, m.key"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *params, period.start, period.end])
+        return cursor.fetchall()
+
+
+# Follow-up windows past their deadline and still open (reminders.choices.FollowUpStatus).
+OVERDUE_FOLLOW_UP_STATUSES = ("overdue", "tracing", "lost_proposed")
+
+
+def overdue_followups_count(scope: DashboardScope) -> int:
+    """Open follow-up windows past their deadline (overdue, being traced, lost proposed) of pregnancies
+    managed in the scope, counted live from the ``reminders`` app's rows (one indexed COUNT).
+
+    Time-driven figures come from those rows, never from a transaction counter: a window becomes overdue
+    because a day passed, and the reminder sweep is what records it. Without the ``reminders`` app
+    installed this returns 0 and the summary names the figure under ``unavailable``.
+    """
+    if not overdue_followups_available():
+        return 0
+    follow_up = apps.get_model("reminders", "FollowUp")
+    queryset = follow_up.objects.filter(status__in=OVERDUE_FOLLOW_UP_STATUSES)
+    if scope.facility is not None:
+        queryset = queryset.filter(managing_facility_id=scope.facility.pk)
+    elif scope.region is not None:
+        queryset = queryset.filter(managing_facility__region_code__startswith=scope.region_prefix)
+    return queryset.count()
+
+
+def overdue_followups_available() -> bool:
+    return apps.is_installed("reminders")
+
+
+def _figures(census: dict[str, int], off_tier: dict[str, int], monthly: dict[str, int]) -> dict:
+    deaths, births = monthly.get("maternal_deaths", 0), monthly.get("live_births", 0)
+    referrals_out = {s: census.get(f"referral_out:{s}", 0) for s in OPEN_REFERRAL_STATUSES}
+    return {
+        "active_pregnancies": census.get("status:active", 0) + census.get("status:postpartum", 0),
+        "antenatal": census.get("status:active", 0),
+        "postpartum": census.get("status:postpartum", 0),
+        "by_color": {color: census.get(f"color:{color}", 0) for color in COLORS},
+        "purple": census.get("purple", 0),
+        "under_case_management": census.get("case_management", 0),
+        "needs_referral": census.get("needs_referral", 0),
+        "not_at_appropriate_tier": {
+            "orange": off_tier.get("color:orange", 0),
+            "red": off_tier.get("color:red", 0),
+        },
+        "lost_to_follow_up": census.get("status:lost_to_follow_up", 0),
+        "referrals": {
+            "open": sum(referrals_out.values()),
+            "requested": referrals_out["requested"],
+            "accepted": referrals_out["accepted"],
+            "in_transit": referrals_out["departed"],
+            "arrived": referrals_out["arrived"],
+            "incoming_open": sum(census.get(f"referral_in:{s}", 0) for s in OPEN_REFERRAL_STATUSES),
+            "requested_in_period": monthly.get("referrals_requested", 0),
+        },
+        "deliveries": monthly.get("deliveries", 0),
+        "live_births": births,
+        "maternal_deaths": deaths,
+        "late_maternal_deaths": monthly.get("late_maternal_deaths", 0),
+        "near_miss_events": monthly.get("near_miss_events", 0),
+        "mmr": round(deaths * 100_000 / births, 1) if births else None,
+    }
+
+
+def _split(rows) -> dict[int, tuple[dict, dict, dict]]:
+    out: dict[int, tuple[dict, dict, dict]] = defaultdict(lambda: ({}, {}, {}))
+    for facility_id, source, key, n, off in rows:
+        census, off_tier, monthly = out[facility_id]
+        if source == "c":
+            census[key] = int(n)
+            off_tier[key] = int(off or 0)
+        else:
+            monthly[key] = int(n)
+    return out
+
+
+def summary_get(*, scope: DashboardScope, period: Period) -> dict:
+    """The headline figures for the scope: census now, outcomes in the period; suppressed if asked."""
+    census, off_tier, monthly = _split(_counter_rows(scope, period, by_facility=False)).get(0, ({}, {}, {}))
+    figures = _figures(census, off_tier, monthly)
+    figures["overdue_followups"] = overdue_followups_count(scope)
+    suppressed = suppress(figures) if scope.aggregate_only else []
+    return {
+        "scope": scope.as_dict(),
+        "period": period.as_dict(),
+        **figures,
+        "suppressed": suppressed,
+        "unavailable": [] if overdue_followups_available() else ["overdue_followups"],
+        "as_of": timezone.now().isoformat(),
+    }
+
+
+def facility_breakdown(*, scope: DashboardScope, period: Period) -> list[dict]:
+    """One row of figures per facility in the scope that has any counter (drill-down table)."""
+    per_facility = _split(_counter_rows(scope, period, by_facility=True))
+    facilities = Facility.objects.in_bulk(list(per_facility))
+    rows = []
+    for facility_id, (census, off_tier, monthly) in per_facility.items():
+        figures = _figures(census, off_tier, monthly)
+        suppressed = suppress(figures) if scope.aggregate_only else []
+        rows.append({"facility": facilities[facility_id], **figures, "suppressed": suppressed})
+    rows.sort(key=lambda row: (row["facility"].region_code, row["facility"].tier, row["facility"].name_zh))
+    return rows
+
+
+# --- small-number suppression -----------------------------------------------------------------------
+
+_GROUPS = (
+    # Parts that add up to a shown total: one hidden part could be recovered by subtraction.
+    ("by_color", tuple(COLORS)),
+    ("referrals", ("requested", "accepted", "in_transit", "arrived")),
+)
+
+
+def suppress(figures: dict) -> list[str]:
+    """Replace every count from 1 to 4 by None (in place) and return the dotted names replaced.
+
+    Zero stays: it identifies nobody. Within a group whose parts add up to a shown total, a single
+    hidden part would be recoverable by subtraction, so the next smallest part is hidden too; the
+    off-tier figure of a hidden colour is hidden with it. The mortality ratio is hidden when its
+    numerator or denominator is.
+    """
+    hidden: list[str] = []
+    for name, value in list(figures.items()):
+        if isinstance(value, dict):
+            for part, sub in value.items():
+                if isinstance(sub, int) and 0 < sub < SUPPRESS_BELOW:
+                    value[part] = None
+                    hidden.append(f"{name}.{part}")
+        elif isinstance(value, int) and not isinstance(value, bool) and 0 < value < SUPPRESS_BELOW:
+            figures[name] = None
+            hidden.append(name)
+    for group, parts in _GROUPS:
+        values = figures[group]
+        if sum(values[p] is None for p in parts) == 1:
+            shown = sorted((values[p], p) for p in parts if values[p])
+            if shown:
+                values[shown[0][1]] = None
+                hidden.append(f"{group}.{shown[0][1]}")
+    for color in ("orange", "red"):  # off tier ≤ the colour: at one facility it can equal it
+        if f"by_color.{color}" in hidden and figures["not_at_appropriate_tier"][color]:
+            figures["not_at_appropriate_tier"][color] = None
+            hidden.append(f"not_at_appropriate_tier.{color}")
+    if ("maternal_deaths" in hidden or "live_births" in hidden) and figures["mmr"] is not None:
+        figures["mmr"] = None
+        hidden.append("mmr")
+    return hidden
+
+
+# --- the women behind a number ----------------------------------------------------------------------
+
+WOMEN_FLAGS = ("purple", "case_management", "needs_referral")
+
+
+def women_list(*, actor, scope: DashboardScope, color: str | None, flag: str | None) -> QuerySet[Pregnancy]:
+    """The open pregnancies counted in a census figure of the scope, among those the actor may see.
+
+    Same definitions as the counters: managing facility in the scope, status active or postpartum,
+    ``ungraded`` = no colour yet.
+    """
+    queryset = pregnancy_list(actor=actor).filter(status__in=OPEN_STATUSES)
+    if scope.facility is not None:
+        queryset = queryset.filter(managing_facility_id=scope.facility.pk)
+    elif scope.region is not None:
+        queryset = queryset.filter(managing_facility__region_code__startswith=scope.region_prefix)
+    if color == "ungraded":
+        queryset = queryset.filter(Q(risk_color__isnull=True) | Q(risk_color=""))
+    elif color:
+        queryset = queryset.filter(risk_color=color)
+    if flag == "purple":
+        queryset = queryset.filter(purple=True)
+    elif flag == "case_management":
+        queryset = queryset.filter(under_case_management=True)
+    elif flag == "needs_referral":
+        queryset = queryset.filter(needs_referral=True)
+    return queryset

@@ -1,0 +1,323 @@
+"""The dashboard page, its CSV export and the list of women behind a census figure. Thin views."""
+
+import csv
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.choices import Role
+from accounts.permissions import Action, has_action
+from audit.choices import AuditAction
+from audit.services import audit_record
+from core.errors import NotFound, PermissionDenied, ValidationFailed
+
+from .access import DashboardScope, dashboard_scope
+from .indicators import BY_KEY, INDICATORS, definition, value
+from .periods import Period, current_period, parse_period
+from .selectors import COLORS, WOMEN_FLAGS, facility_breakdown, summary_get, women_list
+
+WOMEN_PAGE_SIZE = 50
+# Figures of the table under the colour chart and of the per-facility table, in column order.
+COLOR_KEYS = [f"by_color.{c}" for c in COLORS]
+FACILITY_COLUMNS = [
+    "active_pregnancies",
+    *COLOR_KEYS,
+    "purple",
+    "under_case_management",
+    "needs_referral",
+    "referrals.open",
+    "deliveries",
+    "live_births",
+    "maternal_deaths",
+    "mmr",
+]
+OUTCOME_KEYS = [
+    "deliveries",
+    "live_births",
+    "maternal_deaths",
+    "late_maternal_deaths",
+    "near_miss_events",
+    "mmr",
+    "referrals.requested_in_period",
+    "referrals.requested",
+    "referrals.in_transit",
+    "lost_to_follow_up",
+    "not_at_appropriate_tier.orange",
+]
+# Census figures that have a list of women behind them: key → (color, flag) filter of the list.
+WOMEN_FILTERS = {
+    "active_pregnancies": (None, None),
+    **{f"by_color.{c}": (c, None) for c in COLORS},
+    "purple": (None, "purple"),
+    "under_case_management": (None, "case_management"),
+    "needs_referral": (None, "needs_referral"),
+}
+
+
+def _resolve(request: HttpRequest) -> tuple[DashboardScope, Period]:
+    """Scope and period from the query string; service errors become 403/404 (400 is the caller's)."""
+    try:
+        scope = dashboard_scope(
+            request.user,
+            region=request.GET.get("region") or None,
+            facility=request.GET.get("facility") or None,
+        )
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied from exc
+    except NotFound as exc:
+        raise Http404 from exc
+    period = parse_period(request.GET.get("period"), today=timezone.localdate())
+    return scope, period
+
+
+def _women_url(scope: DashboardScope, key: str, extra: dict | None = None) -> str | None:
+    if not scope.can_list_women or key not in WOMEN_FILTERS:
+        return None
+    color, flag = WOMEN_FILTERS[key]
+    params = {**scope.params(), **(extra or {})}
+    if color:
+        params["color"] = color
+    if flag:
+        params["flag"] = flag
+    return reverse("dashboards:women") + "?" + urlencode(params)
+
+
+def _cell(scope: DashboardScope, figures: dict, key: str, extra: dict | None = None) -> dict:
+    return {
+        "key": key,
+        "value": value(figures, key),
+        "suppressed": key in figures.get("suppressed", []),
+        "url": _women_url(scope, key, extra),
+    }
+
+
+def _cards(scope: DashboardScope, summary: dict) -> list[dict]:
+    keys = [
+        "active_pregnancies",
+        "purple",
+        "under_case_management",
+        "needs_referral",
+        "not_at_appropriate_tier.red",
+        "overdue_followups",
+        "referrals.open",
+        "referrals.incoming_open",
+        "live_births",
+        "maternal_deaths",
+        "mmr",
+    ]
+    return [
+        {
+            **_cell(scope, summary, key),
+            "label": BY_KEY[key].label,
+            "definition": definition(key),
+            "unavailable": key in summary["unavailable"],
+        }
+        for key in keys
+    ]
+
+
+def _facility_rows(scope: DashboardScope, period: Period) -> list[dict]:
+    rows = []
+    for row in facility_breakdown(scope=scope, period=period):
+        facility = row["facility"]
+        extra = {"facility": str(facility.external_id)}
+        rows.append(
+            {
+                "facility": facility,
+                "drill_url": reverse("dashboards:summary")
+                + "?"
+                + urlencode({**extra, "period": period.code}),
+                "cells": [_cell(scope, row, key, extra) for key in FACILITY_COLUMNS],
+            }
+        )
+    return rows
+
+
+@login_required
+@require_GET
+def summary(request: HttpRequest) -> HttpResponse:
+    try:
+        scope, period = _resolve(request)
+    except ValidationFailed as exc:
+        scope, period = _resolve_scope_only(request), current_period(timezone.localdate())
+        return _render_summary(request, scope, period, errors=exc.errors, status=400)
+    return _render_summary(request, scope, period)
+
+
+def _resolve_scope_only(request: HttpRequest) -> DashboardScope:
+    """The scope alone (a bad period must not hide the page); a bad region or facility: the own scope."""
+    try:
+        return _resolve_scope_params(request, request.GET)
+    except ValidationFailed:
+        return _resolve_scope_params(request, {})
+
+
+def _resolve_scope_params(request: HttpRequest, params) -> DashboardScope:
+    try:
+        return dashboard_scope(
+            request.user, region=params.get("region") or None, facility=params.get("facility") or None
+        )
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied from exc
+    except NotFound as exc:
+        raise Http404 from exc
+
+
+def _render_summary(request, scope, period, *, errors=None, status=200) -> HttpResponse:
+    data = summary_get(scope=scope, period=period)
+    query = urlencode({**scope.params(), "period": period.code})
+    context = {
+        "scope": scope,
+        "period": period,
+        "period_input": request.GET.get("period", period.code) if errors else period.code,
+        "summary": data,
+        "cards": _cards(scope, data),
+        "color_rows": [
+            {
+                **_cell(scope, data, key),
+                "color": key.split(".")[1],
+                "label": BY_KEY[key].label,
+                "definition": definition(key),
+            }
+            for key in COLOR_KEYS
+        ],
+        "outcome_rows": [
+            {**_cell(scope, data, key), "label": BY_KEY[key].label, "definition": definition(key)}
+            for key in OUTCOME_KEYS
+        ],
+        "facility_columns": [
+            {"key": key, "label": BY_KEY[key].label, "definition": definition(key)}
+            for key in FACILITY_COLUMNS
+        ],
+        "facility_rows": _facility_rows(scope, period),
+        "definitions": [{"label": i.label, "definition": definition(i.key)} for i in INDICATORS],
+        "export_url": reverse("dashboards:export") + "?" + query
+        if has_action(request.user, Action.EXPORT) and not scope.aggregate_only
+        else None,
+        "errors": errors or {},
+        "parent_url": _parent_url(request.user, scope, period),
+    }
+    return render(request, "dashboards/summary.html", context, status=status)
+
+
+def _parent_url(user, scope: DashboardScope, period: Period) -> str | None:
+    """Up one level of the drill-down (facility → its county → the city …), for people with a regional
+    view; facility administrators stay on their facility."""
+    if not (has_action(user, Action.VIEW_AGGREGATES) or user.has_role(Role.SYSTEM_ADMIN)):
+        return None
+    if scope.facility is not None:
+        up = scope.facility.region
+    elif scope.region is not None and scope.region.parent_id is not None:
+        up = scope.region.parent
+    else:
+        return None
+    return reverse("dashboards:summary") + "?" + urlencode({"region": up.code, "period": period.code})
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """The per-facility table and the total as CSV (UTF-8 with BOM, for spreadsheet programs). Audited."""
+    try:
+        scope, period = _resolve(request)
+    except ValidationFailed as exc:
+        return HttpResponse(
+            str(exc.errors.get("period", [exc.message])[0]), status=400, content_type="text/plain"
+        )
+    if not has_action(request.user, Action.EXPORT) or scope.aggregate_only:
+        raise DjangoPermissionDenied
+    data = summary_get(scope=scope, period=period)
+    rows = facility_breakdown(scope=scope, period=period)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{period.code}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Facility"), _("Facility code"), _("Region code"), *(BY_KEY[k].label for k in FACILITY_COLUMNS)]
+    )
+    for row in rows:
+        facility = row["facility"]
+        writer.writerow(
+            [facility.name, facility.code, facility.region_code, *(_csv(row, k) for k in FACILITY_COLUMNS)]
+        )
+    writer.writerow(
+        [
+            _("Total"),
+            "",
+            scope.region.code if scope.region else "",
+            *(_csv(data, k) for k in FACILITY_COLUMNS),
+        ]
+    )
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=("dashboards.summary", period.code),
+        changes={"scope": scope.params(), "period": period.code, "rows": len(rows), "format": "csv"},
+    )
+    return response
+
+
+def _csv(figures: dict, key: str) -> str:
+    figure = value(figures, key)
+    return "" if figure is None else str(figure)
+
+
+@login_required
+@require_GET
+def women(request: HttpRequest) -> HttpResponse:
+    """The open pregnancies behind a census figure, for those who may read the women's records.
+
+    Queries: session, user, scope (region or facility), count, one page (woman and facility joined),
+    the audit insert naming the women shown.
+    """
+    try:
+        scope, period = _resolve(request)
+    except ValidationFailed as exc:
+        raise Http404 from exc
+    if not scope.can_list_women:
+        raise DjangoPermissionDenied
+    color = request.GET.get("color") or None
+    flag = request.GET.get("flag") or None
+    if (color and color not in COLORS) or (flag and flag not in WOMEN_FLAGS):
+        return HttpResponse(_("Unknown colour or flag."), status=400, content_type="text/plain")
+    queryset = women_list(actor=request.user, scope=scope, color=color, flag=flag)
+    page = Paginator(queryset, WOMEN_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=("cases.pregnancy", ""),
+        patient_ids=[p.patient.external_id for p in page.object_list],
+        changes={"count": len(page.object_list), "query": request.GET.dict(), "page": "dashboard_women"},
+    )
+    key = (
+        f"by_color.{color}"
+        if color
+        else {
+            None: "active_pregnancies",
+            "purple": "purple",
+            "case_management": "under_case_management",
+            "needs_referral": "needs_referral",
+        }[flag]
+    )
+    return render(
+        request,
+        "dashboards/women.html",
+        {
+            "scope": scope,
+            "page": page,
+            "indicator": BY_KEY[key],
+            "definition": definition(key),
+            "color": color,
+            "flag": flag,
+            "back_url": reverse("dashboards:summary") + "?" + urlencode(scope.params()),
+            "page_query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
+        },
+    )

@@ -1,0 +1,130 @@
+"""A realistic mix of changes to a seeded region, in steps, through every kind of write: saves of one row,
+bulk UPDATEs, inserts, deletes and cascades. Each step returns nothing; the tests recount afterwards."""
+
+import datetime as dt
+import random
+
+from accounts.choices import Role
+from cases.models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy
+from referrals.models import Referral
+from tests.factories import PregnancyFactory, UserFactory
+
+from .conftest import NOW
+
+COLORS = ["green", "yellow", "orange", "red", None]
+
+
+class Mix:
+    def __init__(self, facilities, seed: int = 8):
+        self.rng = random.Random(seed)
+        self.facilities = list(facilities)
+        self.open = list(Pregnancy.objects.filter(status__in=["active", "postpartum"]).order_by("id"))
+        self.clinician = UserFactory(facility=self.facilities[0], roles=[Role.OBSTETRICIAN])
+
+    def grades_moves_and_deletes(self) -> None:
+        rng, facilities = self.rng, self.facilities
+        for p in self.open[:150]:  # confirmed grades and flags, one row at a time (as the risk app saves)
+            p.risk_color = rng.choice(COLORS)
+            p.purple = rng.random() < 0.1
+            p.under_case_management = p.risk_color in ("orange", "red") or p.purple
+            p.needs_referral = p.risk_color == "red" and rng.random() < 0.5
+            p.save(update_fields=["risk_color", "purple", "under_case_management", "needs_referral"])
+        # one bulk UPDATE touching many rows and facilities in one statement
+        Pregnancy.objects.filter(id__in=[p.id for p in self.open[150:200]]).update(
+            risk_color="orange", purple=True
+        )
+        for p in self.open[200:220]:  # moves between facilities and states
+            p.managing_facility = rng.choice(facilities)
+            p.status = rng.choice(["active", "postpartum", "lost_to_follow_up", "transferred_out"])
+            p.outcome = "" if p.status == "active" else "delivery"
+            p.save(update_fields=["managing_facility", "status", "outcome"])
+        Pregnancy.objects.filter(id=self.open[0].id).update(next_visit_date=NOW.date())  # moves no figure
+        extra = [
+            PregnancyFactory(
+                managing_facility=rng.choice(facilities),
+                risk_color="red",
+                patient__record_number=f"MS99{i:07d}",
+            )  # clear of the seeded numbers
+            for i in range(6)
+        ]
+        for p in extra[:3]:
+            p.delete()
+
+    def referrals(self) -> None:
+        facilities = self.facilities
+        made = []
+        for i, p in enumerate(self.open[230:240]):
+            to = facilities[(i + 7) % len(facilities)]
+            if to.id == p.managing_facility_id:
+                to = facilities[(i + 8) % len(facilities)]
+            when = NOW - dt.timedelta(days=40 * i)
+            made.append(
+                Referral.objects.create(
+                    pregnancy=p,
+                    from_facility_id=p.managing_facility_id,
+                    to_facility=to,
+                    direction="up",
+                    urgency="urgent",
+                    reason="Severe pre-eclampsia",
+                    sending_clinician=self.clinician,
+                    requested_at=when,
+                    clock_started_at=when,
+                )
+            )
+        Referral.objects.filter(id__in=[r.id for r in made[:4]]).update(status="accepted")
+        Referral.objects.filter(id=made[1].id).update(status="departed")
+        made[5].status = "declined"
+        made[5].save(update_fields=["status"])
+        made[6].delete()
+
+    def births(self) -> None:
+        deliveries = list(Delivery.objects.order_by("id")[:8])
+        self.outside = deliveries[4]
+        baby = Newborn.objects.filter(delivery=deliveries[0]).first()
+        baby.outcome = "stillbirth" if baby.outcome != "stillbirth" else "live_birth"
+        baby.save(update_fields=["outcome"])
+        Newborn.objects.create(delivery=deliveries[1], order=9, outcome="neonatal_death")
+        Newborn.objects.filter(delivery=deliveries[2]).delete()
+        deliveries[3].facility = self.rng.choice(self.facilities)
+        deliveries[3].delivered_at = deliveries[3].delivered_at - dt.timedelta(days=45)
+        deliveries[3].save(update_fields=["facility", "delivered_at"])
+        Delivery.objects.filter(id=deliveries[4].id).update(facility=None)  # a birth outside a facility
+        deliveries[5].delete()  # its newborns go with it
+
+    def deaths_and_near_misses(self) -> None:
+        facilities, clinician = self.facilities, self.clinician
+        mother = Pregnancy.objects.get(id=self.outside.pregnancy_id)
+        MaternalDeath.objects.create(
+            pregnancy=mother, died_at=NOW, facility=None, cause="PPH", recorded_by=clinician
+        )
+        death = MaternalDeath.objects.create(
+            pregnancy=self.open[241],
+            died_at=NOW - dt.timedelta(days=60),
+            facility=facilities[1],
+            cause="AFE",
+            recorded_by=clinician,
+        )
+        death.is_late = True
+        death.save(update_fields=["is_late"])
+        # her booking facility corrected: the birth and death outside a facility move with it
+        Pregnancy.objects.filter(id=mother.id).update(booking_facility=facilities[-1])
+        events = [
+            NearMissEvent.objects.create(
+                pregnancy=p,
+                occurred_at=NOW - dt.timedelta(days=20 * i),
+                criteria=["shock"],
+                facility=self.rng.choice(facilities),
+                recorded_by=clinician,
+            )
+            for i, p in enumerate(self.open[250:254])
+        ]
+        NearMissEvent.objects.filter(id=events[0].id).update(
+            facility=facilities[2], occurred_at=NOW - dt.timedelta(days=400)
+        )
+        events[1].delete()
+
+    def all(self) -> None:
+        self.grades_moves_and_deletes()
+        self.referrals()
+        self.births()
+        self.deaths_and_near_misses()

@@ -1,0 +1,106 @@
+"""The dashboard page, the list of women behind a figure, and the audited CSV export."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from audit.models import AuditEvent
+from tests.factories import FacilityFactory, PregnancyFactory
+
+
+@pytest.fixture
+def cohort(home_facility, other_facility, county):
+    """Red women: two at the home facility, one at a second facility of the county, one in city B."""
+    second = FacilityFactory(region=county, name_zh="甲县妇幼保健院")
+    reds = [
+        PregnancyFactory(managing_facility=f, risk_color="red")
+        for f in (home_facility, home_facility, second)
+    ]
+    PregnancyFactory(managing_facility=other_facility, risk_color="red")
+    PregnancyFactory(managing_facility=home_facility, risk_color="green")
+    PregnancyFactory(managing_facility=home_facility, risk_color="red", status="closed", outcome="delivery")
+    return reds
+
+
+def test_the_page_shows_cards_chart_table_and_definitions(client, supervisor, cohort):
+    client.force_login(supervisor)
+    response = client.get("/dashboards/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="color-chart"' in html and 'id="color-table"' in html and 'id="definitions"' in html
+    assert re.search(
+        r'data-color="red" data-label="[^"]+" data-value="3" data-href="/dashboards/women/', html
+    )
+    assert "vendor/chartjs/chart.umd.min.js" in html and "<script>" not in html
+    assert "/dashboards/women/?region=450100&amp;color=red" in html
+
+
+def test_the_red_segment_leads_to_exactly_the_red_women_of_her_region(client, supervisor, cohort, api):
+    client.force_login(supervisor)
+    figure = api.as_user(supervisor).get("/api/v1/dashboard/summary/").json()["by_color"]["red"]
+    client.force_login(supervisor)
+    response = client.get("/dashboards/women/", {"region": "450100", "color": "red"})
+    assert response.status_code == 200
+    shown = {p.external_id for p in response.context["page"].object_list}
+    assert shown == {p.external_id for p in cohort} and len(shown) == figure == 3
+    event = AuditEvent.objects.filter(action="list").latest("id")
+    assert sorted(map(str, event.patient_ids)) == sorted(str(p.patient.external_id) for p in cohort)
+
+
+def test_the_women_list_costs_a_constant_number_of_queries(client, supervisor, cohort, home_facility):
+    client.force_login(supervisor)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/dashboards/women/", {"color": "red"}).status_code == 200
+        return len(queries)
+
+    first = count()
+    for _ in range(10):
+        PregnancyFactory(managing_facility=home_facility, risk_color="red")
+    # user, region, count, one page (woman and facility joined), the audit insert, the session stamp
+    assert count() == first
+
+
+@pytest.mark.parametrize("persona", ["facility_admin", "auditor", "other_supervisor"])
+def test_those_without_the_womens_records_in_scope_get_no_list(client, persona, request, cohort):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get("/dashboards/women/", {"region": "450100", "color": "red"}).status_code == 403
+
+
+def test_an_administrator_sees_figures_but_no_links_to_women(client, facility_admin, cohort):
+    client.force_login(facility_admin)
+    html = client.get("/dashboards/").content.decode()
+    assert "/dashboards/women/" not in html and "data-href" not in html
+
+
+def test_a_bad_period_shows_the_page_with_the_error(client, supervisor):
+    client.force_login(supervisor)
+    response = client.get("/dashboards/", {"period": "2026-13"})
+    assert response.status_code == 400
+    assert "SY2026" in response.content.decode() and response.context["errors"]["period"]
+
+
+def test_the_csv_export_has_a_row_per_facility_and_the_total_and_is_audited(client, supervisor, cohort):
+    client.force_login(supervisor)
+    response = client.get("/dashboards/export.csv", {"period": "SY2026"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, *facilities, total = rows
+    assert header[:4] == ["Facility", "Facility code", "Region code", "Pregnancies in care"]
+    assert len(facilities) == 2 and total[0] == "Total" and total[3] == "4"  # 3 red + 1 green open
+    red = header.index("Red")
+    assert sum(int(row[red]) for row in facilities) == int(total[red]) == 3
+    event = AuditEvent.objects.get(action="export")
+    assert event.actor == supervisor and event.changes["scope"] == {"region": "450100"}
+
+
+@pytest.mark.parametrize("persona", ["auditor", "midwife"])
+def test_no_export_without_the_export_action_or_outside_the_own_scope(client, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get("/dashboards/export.csv").status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()

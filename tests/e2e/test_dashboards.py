@@ -1,0 +1,84 @@
+"""The dashboard in a real browser: a regional supervisor opens it, clicks the red bar of the colour chart
+and lands on the list of the red women of her region. Screenshots in both languages under /tmp/shots/."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from facilities.choices import CriticalCareLevel, Tier
+from tests.factories import FacilityFactory, PatientFactory, PregnancyFactory
+
+from .test_shell import assert_no_horizontal_overflow, sign_in, switch_language
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = Path("/tmp/shots")
+
+# The red bar's centre in viewport coordinates, found through Chart.js (the bar's index from the table).
+RED_BAR = """() => {
+  const canvas = document.getElementById("color-chart");
+  const rows = Array.from(document.querySelectorAll("#color-table tbody tr"));
+  const index = rows.findIndex((tr) => tr.dataset.color === "red");
+  const bar = Chart.getChart(canvas).getDatasetMeta(0).data[index];
+  const box = canvas.getBoundingClientRect();
+  return {x: box.left + bar.x, y: box.top + (bar.y + bar.base) / 2};
+}"""
+
+
+@pytest.fixture
+def region_cohort(home_facility, other_facility, city):
+    centre = FacilityFactory(
+        name_zh="甲市妇幼保健院",
+        name_en="City A MCH Hospital",
+        tier=Tier.TERTIARY,
+        region=city,
+        critical_care_level=CriticalCareLevel.CITY,
+    )
+    reds = []
+    for i, facility in enumerate((home_facility, home_facility, centre)):
+        patient = PatientFactory(name=f"红色孕妇{i + 1}", registered_facility=facility)
+        reds.append(PregnancyFactory(patient=patient, managing_facility=facility, risk_color="red"))
+    for color, n in (("green", 9), ("yellow", 6), ("orange", 4)):
+        for _ in range(n):
+            PregnancyFactory(managing_facility=home_facility, risk_color=color)
+    PregnancyFactory(managing_facility=home_facility)  # not graded yet
+    elsewhere = PregnancyFactory(
+        patient=PatientFactory(name="乙市红色孕妇", registered_facility=other_facility),
+        managing_facility=other_facility,
+        risk_color="red",
+    )
+    return reds, elsewhere
+
+
+def test_supervisor_clicks_the_red_bar_and_sees_the_red_women_of_her_region(
+    page: Page, live_server, supervisor, region_cohort
+):
+    reds, elsewhere = region_cohort
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, live_server.url, "supervisor")
+    page.goto(f"{live_server.url}/dashboards/")
+    expect(page.locator("h1")).to_have_text("统计看板")
+    expect(page.locator("#color-chart[data-ready=true]")).to_be_attached()
+    expect(page.locator('#color-table tr[data-color="red"] td')).to_have_text("3")
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=str(SHOTS / "dashboard-zh.png"), full_page=True)
+
+    page.locator("#color-chart").scroll_into_view_if_needed()
+    point = page.evaluate(RED_BAR)
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_url("**/dashboards/women/**")
+    assert "color=red" in page.url and "region=450100" in page.url
+    names = page.locator("#women-table tbody .cell-woman a").all_inner_texts()
+    assert sorted(names) == sorted(p.patient.name for p in reds)
+    assert elsewhere.patient.name not in page.content()
+    page.screenshot(path=str(SHOTS / "dashboard-red-women-zh.png"), full_page=True)
+
+    switch_language(page, "English")
+    expect(page.locator("h1")).to_contain_text("Red")
+    page.screenshot(path=str(SHOTS / "dashboard-red-women-en.png"), full_page=True)
+    page.goto(f"{live_server.url}/dashboards/")
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    expect(page.locator("#color-chart[data-ready=true]")).to_be_attached()
+    assert_no_horizontal_overflow(page)
+    page.screenshot(path=str(SHOTS / "dashboard-en.png"), full_page=True)
