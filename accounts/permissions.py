@@ -29,9 +29,16 @@ class Action(models.TextChoices):
     REVIEW_BREAK_GLASS = "review_break_glass", _("Review emergency accesses")
     EXPORT = "export", _("Export data")
     VIEW_DASHBOARD = "view_dashboard", _("See dashboards for the own scope")
+    VIEW_AGGREGATES = "view_aggregates", _(
+        "See aggregate figures beyond the own scope (numbers below 5 suppressed, no list of women)"
+    )
     VIEW_AUDIT = "view_audit", _("Search the audit trail")
     MANAGE_FACILITIES = "manage_facilities", _("Manage facilities and departments")
     MANAGE_STAFF = "manage_staff", _("Manage staff and on-call rosters")
+    VIEW_ALERT_OPERATIONS = (
+        "view_alert_operations",
+        _("See alert delivery and worker health (own facility; system administrators: all)"),
+    )
 
 
 _CLINICIANS = {Role.OBSTETRICIAN, Role.MIDWIFE}
@@ -56,9 +63,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.REVIEW_BREAK_GLASS: frozenset({Role.FACILITY_ADMIN, Role.AUDITOR}),
     Action.EXPORT: frozenset({Role.FACILITY_ADMIN, Role.REGIONAL_SUPERVISOR}),
     Action.VIEW_DASHBOARD: frozenset({Role.FACILITY_ADMIN, Role.REGIONAL_SUPERVISOR, Role.SYSTEM_ADMIN}),
+    Action.VIEW_AGGREGATES: frozenset({Role.REGIONAL_SUPERVISOR, Role.AUDITOR}),
     Action.VIEW_AUDIT: frozenset({Role.AUDITOR, Role.SYSTEM_ADMIN}),
     Action.MANAGE_FACILITIES: frozenset({Role.SYSTEM_ADMIN}),
     Action.MANAGE_STAFF: frozenset({Role.FACILITY_ADMIN, Role.SYSTEM_ADMIN}),
+    Action.VIEW_ALERT_OPERATIONS: frozenset({Role.FACILITY_ADMIN, Role.SYSTEM_ADMIN}),
 }
 
 

@@ -112,10 +112,12 @@ def _ga_dict(days: int | None) -> dict | None:
 
 
 def worklist_context(request: HttpRequest) -> dict:
-    """The facility's open pregnancies, filtered and paginated; one audit row naming the women shown.
+    """The facility's open pregnancies, filtered and paginated, the user's open MDT action items and the
+    soonest follow-up visits that need someone; one audit row naming the women shown (in any of them).
 
     Queries: count, one page of rows (woman, managing facility, clinician and the open-task count are
-    joined or sub-selected), the audit insert — whatever the number of rows.
+    joined or sub-selected), the action items (consult and woman joined), the follow-up windows (woman
+    and facilities joined), the audit insert — whatever the number of rows or items.
     """
     user = request.user
     today = timezone.localdate()
@@ -144,12 +146,29 @@ def worklist_context(request: HttpRequest) -> dict:
                 "elsewhere": pregnancy.managing_facility_id != user.facility_id,
             }
         )
+    # The owner's open MDT action items (one query); consults builds on cases, so imported here.
+    from consults.views import my_actions_context
+
+    actions = my_actions_context(user, audit=False)
+    # The soonest follow-up windows that need someone (one query); reminders builds on cases, too.
+    from reminders.views import followup_home_context
+
+    followups = followup_home_context(user)
+    women = [row["pregnancy"].patient.external_id for row in rows]
+    women += [w for w in actions["action_item_women"] if w not in women]
+    women += [w for w in followups["followup_women"] if w not in women]
     audit_record(
         actor=user,
         action=AuditAction.LIST,
         obj=("cases.pregnancy", ""),
-        patient_ids=[row["pregnancy"].patient.external_id for row in rows],
-        changes={"count": len(rows), "query": request.GET.dict(), "page": "worklist"},
+        patient_ids=women,
+        changes={
+            "count": len(rows),
+            "query": request.GET.dict(),
+            "page": "worklist",
+            "action_items": len(actions["action_items"]),
+            "follow_ups": len(followups["followups"]),
+        },
     )
     return {
         "filter": filterset,
@@ -157,6 +176,8 @@ def worklist_context(request: HttpRequest) -> dict:
         "rows": rows,
         "filtered": any(v for k, v in request.GET.items() if k != "page"),
         "can_register": has_action(user, Action.REGISTER_PATIENT),
+        **actions,
+        **followups,
     }
 
 

@@ -18,12 +18,17 @@ def shell(request: HttpRequest) -> dict:
         (reverse("facilities:staff"), _("Staff"), "staff"),
     ]
     if has_action(user, Action.VIEW_CASE) and user.facility_id is not None:
-        items.append((reverse("referrals:list"), _("Referrals"), "referrals"))
+        if has_action(user, Action.REQUEST_REFERRAL) or has_action(user, Action.ACCEPT_REFERRAL):
+            items.append((reverse("referrals:list"), _("Referrals"), "referrals"))
         items.append((reverse("risk:case_management"), _("Case management"), "case_management"))
     if has_action(user, Action.VIEW_CASE) or has_action(user, Action.MANAGE_STAFF):
         items.append((reverse("risk:reports"), _("Grading reports"), "reports"))
     if has_action(user, Action.SCHEDULE_CONSULT) and user.facility_id is not None:
         items.append((reverse("consults:board"), _("MDT board"), "mdt_board"))
+    if has_action(user, Action.VIEW_DASHBOARD) or has_action(user, Action.VIEW_AGGREGATES):
+        items.append((reverse("dashboards:summary"), _("Dashboard"), "dashboards"))
+    if has_action(user, Action.VIEW_ALERT_OPERATIONS):
+        items.append((reverse("notifications:operations"), _("Alert operations"), "alert_operations"))
     if has_action(user, Action.VIEW_AUDIT):
         items.append((reverse("audit:search"), _("Audit trail"), "audit"))
     if has_action(user, Action.REVIEW_BREAK_GLASS):

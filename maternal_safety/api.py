@@ -14,9 +14,11 @@ from cases.api.views import (
 )
 from consults.api.views import ActionItemViewSet, ConsultCalendarView, ConsultViewSet, InvitationViewSet
 from core.api.views import HealthView
+from dashboards.api.views import DashboardSummaryView
 from facilities.api.views import FacilityViewSet
 from notifications.api.views import NotificationViewSet
 from referrals.api.views import ReferralViewSet
+from reminders.api.views import FollowUpViewSet
 from risk.api.views import (
     AssessmentCosignView,
     CaseManagementViewSet,
@@ -42,11 +44,13 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("consult-actions", ActionItemViewSet, basename="consult-action")
 router.register("risk/reports", RiskReportViewSet, basename="risk-report")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("health/", HealthView.as_view(), name="health"),
+    path("dashboard/summary/", DashboardSummaryView.as_view(), name="dashboard-summary"),
     path("emergency-registrations/", EmergencyRegistrationView.as_view(), name="emergency-registration"),
     path("consults/<str:id>.ics", ConsultCalendarView.as_view(), name="consult-ics"),
     path("risk/grade/", GradeView.as_view(), name="risk-grade"),

@@ -15,6 +15,9 @@ urlpatterns = [
     path("risk/", include("risk.urls")),
     path("referrals/", include("referrals.urls")),
     path("consults/", include("consults.urls")),
+    path("reminders/", include("reminders.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("core.urls")),
 ]
 

@@ -90,6 +90,7 @@ class Runner:
         self.env = dict(os.environ)
         self.env["DJANGO_SETTINGS_MODULE"] = SETTINGS
         self.env.setdefault("PYTHONUNBUFFERED", "1")
+        self.env.setdefault("SITE_URL", f"http://{HTTP_HOST}:{HTTP_PORT}")  # links in e-mails
         self.embedded = truthy(os.environ.get("MS_EMBEDDED"))
         # the virtualenv's bin first, so ``celery``/``gunicorn`` resolve to it
         venv_bin = str(Path(sys.executable).parent)

@@ -20,6 +20,9 @@ def parse_po(path: Path) -> list[dict]:
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         entry, field = {"flags": set(), "msgstr": {}}, None
+        assert block.count("\nmsgid ") + block.startswith("msgid ") <= 1, (
+            f"{path}: entries not separated: {block[:200]}"
+        )
         for line in block.strip().splitlines():
             line = line.strip()
             if line.startswith("#,"):

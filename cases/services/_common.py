@@ -1,11 +1,16 @@
 """Helpers shared by the case services."""
 
+import datetime as dt
+
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import has_action
 from core.errors import PermissionDenied, ValidationFailed
+
+# A next-visit date further away than this is a typing error (year 2062 for 2026), never a plan.
+NEXT_VISIT_HORIZON = dt.timedelta(days=366)
 
 
 def require_action(actor, action: str) -> None:

@@ -28,8 +28,8 @@ from ..choices import (
 )
 from ..dating import gestational_age
 from ..models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy, Visit
-from ..signals import visit_recorded
-from ._common import Errors, clean_text, require_action
+from ..signals import pregnancy_schedule_changed, visit_recorded
+from ._common import NEXT_VISIT_HORIZON, Errors, clean_text, require_action
 from .pregnancies import _set_status, check_transition
 
 S = PregnancyStatus
@@ -170,8 +170,11 @@ def visit_record(
         notes = clean_text(notes, max_length=5000)
     except ValueError:
         errors.add("notes", _("Keep notes under 5000 characters."))
-    if next_visit_date is not None and next_visit_date < timezone.localdate(visited_at):
+    visit_day = timezone.localdate(visited_at)
+    if next_visit_date is not None and next_visit_date < visit_day:
         errors.add("next_visit_date", _("The next visit must be after this one."))
+    elif next_visit_date is not None and next_visit_date > visit_day + NEXT_VISIT_HORIZON:
+        errors.add("next_visit_date", _("Plan the next visit within a year."))
     errors.raise_if_any()
     if kind in ANTENATAL_KINDS and kind != VisitKind.EMERGENCY and pregnancy.status != S.ACTIVE:
         raise InvalidTransition(_("Antenatal visits need an ongoing pregnancy."))
@@ -349,6 +352,7 @@ def delivery_discharge(*, actor, delivery: Delivery, discharged_at) -> Delivery:
         patient_ids=[delivery.pregnancy.patient.external_id],
         changes={"fields": ["discharged_at"]},
     )
+    pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=delivery.pregnancy, cause="discharge")
     return delivery
 
 
@@ -415,4 +419,26 @@ def maternal_death_record(
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=death, patient_ids=[pregnancy.patient.external_id]
     )
+    _report_death(pregnancy, death)
     return death
+
+
+def _report_death(pregnancy: Pregnancy, death: MaternalDeath) -> None:
+    """Rule: a maternal death is reported at once to the regional supervisors above the managing
+    facility (county, city, province), to be received within ``MATERNAL_DEATH_REPORT_HOURS``; while
+    nobody acknowledges it, it climbs the escalation chain. Written in the death's transaction."""
+    from django.conf import settings
+
+    from notifications.choices import AlertKind, Severity
+    from notifications.services import alert_raise
+
+    report_by = death.died_at + dt.timedelta(hours=settings.MATERNAL_DEATH_REPORT_HOURS)
+    alert_raise(
+        kind=AlertKind.MATERNAL_DEATH_REPORT,
+        dedup_key=f"maternal_death:{pregnancy.external_id}",
+        pregnancy=pregnancy,
+        facility=pregnancy.managing_facility,
+        target_role="regional_supervisor",
+        severity=Severity.URGENT,
+        payload={"death": str(death.external_id), "report_by": report_by.isoformat(), "late": death.is_late},
+    )

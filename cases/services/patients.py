@@ -399,4 +399,8 @@ def _merge_pregnancy(*, ending: Pregnancy, into: Pregnancy) -> Pregnancy:
     ending.status = PregnancyStatus.MERGED
     ending.merged_into = into
     ending.save(update_fields=["status", "merged_into", "updated_at"])
+    from ..signals import pregnancy_schedule_changed
+
+    for changed in (ending, into):
+        pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=changed, cause="merged")
     return ending

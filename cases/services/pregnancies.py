@@ -21,7 +21,8 @@ from ..choices import (
 )
 from ..dating import edd_from_art, edd_from_lmp, edd_from_ultrasound, should_redate_to_ultrasound
 from ..models import CareTask, Patient, Pregnancy, PregnancyDating
-from ._common import Errors, require_action, require_facility
+from ..signals import pregnancy_schedule_changed
+from ._common import NEXT_VISIT_HORIZON, Errors, require_action, require_facility
 
 S = PregnancyStatus
 
@@ -182,6 +183,8 @@ def pregnancy_register(
     chosen_edd, method = _initial_dating(errors, lmp=lmp, edd=edd, cycle_length=cycle_length, today=today)
     if booked_on is not None and booked_on > today:
         errors.add("booked_on", _("The booking date cannot be in the future."))
+    elif booked_on is not None and lmp is not None and booked_on < lmp:
+        errors.add("booked_on", _("The booking date cannot be before the last menstrual period."))
     if patient.status != "active":
         errors.add("patient", _("This record was merged into another one."))
     errors.raise_if_any()
@@ -227,6 +230,7 @@ def pregnancy_register(
             audit_record(
                 actor=actor, action=AuditAction.CREATE, obj=pregnancy, patient_ids=[patient.external_id]
             )
+            pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=pregnancy, cause="registered")
     except IntegrityError as exc:
         raise Conflict(_("She already has an open pregnancy.")) from exc
     return pregnancy
@@ -283,6 +287,9 @@ def pregnancy_redate(
             computed = edd_from_art(transfer_date, embryo_age_days)
     else:
         errors.add("method", _("Choose a dating method."))
+    if computed is not None and 280 - (computed - today).days > MAX_GA_DAYS_AT_BOOKING:
+        field = {DatingMethod.ULTRASOUND: "scan_date", DatingMethod.ART: "transfer_date"}.get(method, "lmp")
+        errors.add(field, _("This dating would mean more than 44 weeks of pregnancy today."))
     errors.raise_if_any()
     assert computed is not None  # noqa: S101 - guaranteed by the checks above
     if adopt is None:
@@ -320,6 +327,7 @@ def pregnancy_redate(
         if method == DatingMethod.LMP:
             pregnancy.lmp = lmp
         pregnancy.save(update_fields=["edd", "dating_method", "lmp", "updated_at"])
+        pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=pregnancy, cause="dating")
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -354,6 +362,7 @@ def _set_status(
         reason=reason,
         changes={"status": [old, to_status], **(changes or {})},
     )
+    pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=pregnancy, cause="status")
 
 
 @transaction.atomic
@@ -383,6 +392,10 @@ def pregnancy_end(*, actor, pregnancy: Pregnancy, outcome: str, ended_on, reason
         raise ValidationFailed(errors={"outcome": [_("Record a birth as a delivery.")]})
     if ended_on is None or ended_on > timezone.localdate():
         raise ValidationFailed(errors={"ended_on": [_("Give the date, not in the future.")]})
+    if pregnancy.lmp is not None and ended_on < pregnancy.lmp:
+        raise ValidationFailed(
+            errors={"ended_on": [_("The pregnancy cannot end before the last menstrual period.")]}
+        )
     pregnancy.outcome, pregnancy.ended_on = outcome, ended_on
     _set_status(
         actor,
@@ -415,6 +428,8 @@ def pregnancy_update(*, actor, pregnancy: Pregnancy, **fields) -> Pregnancy:
     next_visit = fields.get("next_visit_date")
     if next_visit is not None and next_visit < timezone.localdate():
         errors.add("next_visit_date", _("The next visit cannot be in the past."))
+    elif next_visit is not None and next_visit > timezone.localdate() + NEXT_VISIT_HORIZON:
+        errors.add("next_visit_date", _("Plan the next visit within a year."))
     clinician = fields.get("responsible_clinician")
     if clinician is not None and not clinician.has_role("obstetrician", "midwife"):
         errors.add("responsible_clinician", _("Choose an obstetrician or midwife."))
@@ -431,6 +446,8 @@ def pregnancy_update(*, actor, pregnancy: Pregnancy, **fields) -> Pregnancy:
             patient_ids=[pregnancy.patient.external_id],
             changes={"fields": sorted(changed)},
         )
+    if {"next_visit_date", "follow_up_facility"} & set(changed):
+        pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=pregnancy, cause="care")
     return pregnancy
 
 
@@ -480,6 +497,8 @@ def pregnancy_set_risk(*, pregnancy: Pregnancy, **fields) -> Pregnancy:
         setattr(pregnancy, name, fields[name])
     if changed:
         pregnancy.save(update_fields=[*changed, "updated_at"])
+    if {"risk_color", "purple", "needs_referral"} & set(changed):
+        pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=pregnancy, cause="risk")
     return pregnancy
 
 
@@ -506,4 +525,5 @@ def pregnancy_transfer(
             patient_ids=[pregnancy.patient.external_id],
             changes={name: str(getattr(pregnancy, name).external_id) for name in changed},
         )
+        pregnancy_schedule_changed.send(sender=Pregnancy, pregnancy=pregnancy, cause="transfer")
     return pregnancy

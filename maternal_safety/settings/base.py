@@ -19,6 +19,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# Absolute address of the site, for links in e-mails (consult invitations); empty = relative links.
+SITE_URL = env("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "referrals",
     "consults",
     "notifications",
+    "reminders",
+    "dashboards",
     "demo",
 ]
 
@@ -98,14 +102,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/7")
+# A cache that cannot reach Redis serves misses and skips writes instead of failing the request
+# (core/cache.py). Redis answers in well under a millisecond when it is up; the short timeouts bound
+# what an unreachable host costs, and the backend then leaves it alone for a few seconds.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": env("CACHE_URL", default=REDIS_URL),
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="ms"),
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
     }
 }
-# Sessions live in the database (cached): losing Redis must not log every clinician out.
+# Sessions live in the database (cached): losing Redis must not log every clinician out. A cache miss
+# reads the database; a save writes the database first, then the cache.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Idle timeout: a shared ward computer must not stay logged in for long.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
@@ -246,8 +255,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = 3600
-# A killed worker's messages come back within seconds, not the default hour. Tasks are idempotent,
-# and the database rows they act on remain the source of truth (see docs/architecture.md).
+# A message taken by a worker that is then killed (kill -9, OOM, lost host) stays in Redis's "unacked"
+# hash until the visibility timeout (600 s here, instead of Kombu's hour) has passed, and then only a
+# running worker's restore round puts it back: every unacked_restore_interval (5 s) times Kombu's
+# default unacked_restore_throttle (10), so roughly 10 to 11 minutes after the kill, not seconds.
+# What covers a dead worker is the database: beat's alerts sweep (every minute) takes over any alert
+# or e-mail / SMS attempt whose lease (ALERT_DELIVERY_LEASE_SECONDS) has run out. A visibility
+# timeout shorter than a task's run time would run it twice; tasks are idempotent anyway.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
     "unacked_restore_interval": 5,
@@ -277,6 +291,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consults.tasks.consult_sweep_task",
         "schedule": crontab(minute="*"),
         "options": {"expires": 55},
+    },
+    # Follow-up windows change state by calendar day (Asia/Shanghai), so hourly is enough: a step is
+    # taken at most an hour after midnight (or after a missed run), and a run with nothing to do is one
+    # empty index range scan per state. Women's text messages wait for FOLLOWUP_SMS_HOUR.
+    "followup-sweep": {
+        "task": "reminders.tasks.followups_sweep_task",
+        "schedule": crontab(minute="7"),
+        "options": {"expires": 50 * 60},
+    },
+    "reminder-messages": {
+        "task": "reminders.tasks.reminder_messages_send_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    "alerts-rearm": {
+        "task": "notifications.tasks.alerts_rearm_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
     },
 }
 
@@ -320,6 +352,49 @@ CONSULT_GRANT_DAYS_AFTER = env.int("CONSULT_GRANT_DAYS_AFTER", default=14)
 # head → medical director → regional supervisor), by severity; information alerts never climb.
 ALERT_ESCALATION_MINUTES = {"critical": 5, "urgent": 15, "warning": 4 * 60}
 SMS_GATEWAY = env("SMS_GATEWAY", default="notifications.channels.LoggingSmsGateway")
+# Outgoing e-mail (urgent alerts, MDT invitations with their calendar files): an address such as
+# smtp+tls://user:password@smtp.example.org:587, or consolemail:// (the default: written to the log).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A hung mail server must not hold a delivery past its lease (ALERT_DELIVERY_LEASE_SECONDS).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Maternal Safety <noreply@localhost>")
+# A worker delivering an alert holds it for this long (a lease); if the worker dies, another one takes
+# the alert over once the lease has run out. Longer than any delivery takes, short enough to matter.
+ALERT_DELIVERY_LEASE_SECONDS = env.int("ALERT_DELIVERY_LEASE_SECONDS", default=120)
 
 # Response minutes after a trigger (local policy): one red → now; two yellows → within 30 minutes.
 MEOWS_RESPONSE_MINUTES = {"red": 0, "yellow": 30}
+
+# Follow-up windows (reminders/schedule.py; DOMAIN.md §4). Days; tables by colour with a default, the
+# tightest entry that applies to the woman counts (her colour, and purple when flagged). Visit
+# intervals by colour come from the regional risk policy; "purple" here adds one for purple women.
+FOLLOWUP_RULES = {
+    "remind_days_before": 3,
+    "grace_days": {"default": 7, "orange": 3, "red": 2, "purple": 3},
+    "trace_after_days": {"default": 14, "orange": 7, "red": 3, "purple": 7},
+    "lost_after_days": {"default": 42, "orange": 28, "red": 21, "purple": 28},
+    "interval_days": {"purple": 14},
+    "default_interval_days": 28,
+    "postpartum_visit_days": (3, 7),
+    "check_42d_days": (42, 49),
+}
+# Women's reminder texts are sent from this local hour on (not at the sweep's 00:07).
+FOLLOWUP_SMS_HOUR = env.int("FOLLOWUP_SMS_HOUR", default=9)
+FOLLOWUP_SWEEP_BATCH = env.int("FOLLOWUP_SWEEP_BATCH", default=5000)
+# A maternal death is reported to the county supervisors at once, to be received within these hours.
+MATERNAL_DEATH_REPORT_HOURS = env.int("MATERNAL_DEATH_REPORT_HOURS", default=24)
+# An acknowledged alert whose cause is still open (not resolved) comes back after these minutes, by
+# kind. Kinds not listed never re-arm (their cause is a one-off event, e.g. an invitation).
+ALERT_REARM_MINUTES = {
+    "report_due": 24 * 60,
+    "needs_referral": 12 * 60,
+    "grading_due": 24 * 60,
+    "cosign_needed": 12 * 60,
+    "assign_case_manager": 24 * 60,
+    "referral_accept_missed": 30,
+    "referral_arrival_missed": 60,
+    "consult_not_scheduled": 30,
+    "consult_action_overdue": 24 * 60,
+    "follow_up_tracing": 3 * 24 * 60,
+    "lost_to_follow_up_proposed": 7 * 24 * 60,
+}

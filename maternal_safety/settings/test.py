@@ -17,12 +17,19 @@ STORAGES = {
 REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/8")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "mstest",
+        "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
     }
 }
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
+# The reliability tests kill workers: look for their unacknowledged messages on every restore interval
+# (5 s) instead of every tenth, so that with a short CELERY_VISIBILITY_TIMEOUT they come back in seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "unacked_restore_throttle": 1,
+}

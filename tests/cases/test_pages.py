@@ -537,11 +537,14 @@ def test_worklist_query_count_is_constant_in_rows(client, midwife, django_assert
     client.force_login(midwife)
     client.get("/")  # warm up: the session is read from the cache after the first request
     # 1 the signed-in user, 2 count of the filtered worklist, 3 one page of rows (woman, managing facility
-    # and clinician joined; open tasks sub-selected), 4 the list audit row, 5 the user's facility (header),
-    # 6-8 savepoint, session save, release.
-    with django_assert_num_queries(8) as captured:
+    # and clinician joined; open tasks sub-selected), 4 her open MDT action items (consult and woman
+    # joined), 5 the follow-up windows that need someone (woman and facilities joined; none here: the
+    # block is hidden), 6 the list audit row, 7 the user's facility (header), 8-10 savepoint, session save,
+    # release.
+    with django_assert_num_queries(10) as captured:
         response = client.get("/")
     assert len(response.context["rows"]) == rows
+    assert response.context["followups"] == []  # registered today: the next visits are not due yet
     assert captured
 
 
