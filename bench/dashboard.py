@@ -36,6 +36,7 @@ from accounts.models import User  # noqa: E402
 from dashboards.access import dashboard_scope  # noqa: E402
 from dashboards.periods import current_period  # noqa: E402
 from dashboards.selectors import summary_get  # noqa: E402
+from dashboards.timeliness import timeliness_get  # noqa: E402
 
 PLAIN_SQL = """
 WITH f AS (SELECT id, tier, critical_care_level FROM facilities_facility WHERE region_code LIKE %(prefix)s)
@@ -112,6 +113,10 @@ def main() -> None:
     _, api_p95 = report("API request (Django, in process)", timed(api, args.requests))
     _, sel_p95 = report(
         "summary_get (counters)", timed(lambda: summary_get(scope=scope, period=period), args.requests)
+    )
+    report(
+        "timeliness_get (live, period)",
+        timed(lambda: timeliness_get(scope=scope, period=period), max(20, args.requests // 5)),
     )
     _, sql_p95 = report("plain aggregate SQL (raw rows)", timed(plain, max(20, args.requests // 10)))
     print(

@@ -1,10 +1,11 @@
 """Counters behind the dashboards, kept current by PostgreSQL triggers in the same transaction.
 
-The triggers (migration ``0002_counter_triggers``) sit on the source tables — pregnancies, deliveries,
-newborns, maternal deaths, near-miss events and referrals — so whatever code path changes a row (a
-service, a bulk insert of ``seed_demo``, a data migration), its counters change in the same
-transaction: a rolled-back change leaves them untouched, a committed one is counted. No service of
-another app has to remember to update them.
+The triggers (migrations ``0002_counter_triggers``, ``0003_followup_counters``) sit on the source
+tables — pregnancies, deliveries, newborns, maternal deaths, near-miss events, referrals and follow-up
+windows — so whatever code path changes a row (a service, a bulk insert of ``seed_demo``, the
+follow-up sweep, a data migration), its counters change in the same transaction: a rolled-back
+change leaves them untouched, a committed one is counted. No service of another app has to remember
+to update them.
 
 These are not domain entities: no ``BaseModel`` (no UUID, no timestamps), because the triggers insert
 rows directly in SQL. Nothing but the triggers and ``manage.py dashboard_counters --rebuild`` writes
@@ -22,7 +23,8 @@ class CensusCounter(models.Model):
     Keys (facility = the pregnancy's managing facility, or the referral's sender / receiver):
     ``status:<pregnancy status>`` for every pregnancy; for open pregnancies (active or postpartum)
     also ``color:<green|yellow|orange|red|ungraded>``, ``purple``, ``case_management``,
-    ``needs_referral``; ``referral_out:<status>`` (sender) and ``referral_in:<status>`` (receiver).
+    ``needs_referral``; ``referral_out:<status>`` (sender) and ``referral_in:<status>`` (receiver);
+    ``followup:<status>`` for every follow-up window not closed (reminders app), at its managing facility.
     """
 
     facility = models.ForeignKey(

@@ -28,6 +28,15 @@ class Period:
     def last_day(self) -> dt.date:
         return self.end - dt.timedelta(days=1)
 
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware datetimes: local midnight of the first day, and of the day after the last."""
+        from django.utils import timezone
+
+        return (
+            timezone.make_aware(dt.datetime.combine(self.start, dt.time())),
+            timezone.make_aware(dt.datetime.combine(self.end, dt.time())),
+        )
+
     def as_dict(self) -> dict:
         return {"code": self.code, "start": self.start.isoformat(), "end": self.last_day.isoformat()}
 

@@ -1,9 +1,9 @@
 """Reads for the dashboards: sums of the counters over a scope and a period, and the women behind them.
 
-``summary_get`` costs one query whatever the size of the region (plus one for the follow-up reminders
-once that app exists): the counters are a few rows per facility, kept current by triggers
-(``dashboards/models.py``). Figures are exact, not estimates: ``tests/dashboards`` recounts them from
-the raw rows.
+``summary_get`` costs one query whatever the size of the region: the counters are a few rows per
+facility, kept current by triggers (``dashboards/models.py``), including the follow-up windows'
+statuses. Figures are exact, not estimates: ``tests/dashboards`` recounts them from the raw rows.
+Timeliness (medians, percentiles) is live SQL over the period's events: ``dashboards/timeliness.py``.
 """
 
 from collections import defaultdict
@@ -60,25 +60,7 @@ def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -
 
 # Follow-up windows past their deadline and still open (reminders.choices.FollowUpStatus).
 OVERDUE_FOLLOW_UP_STATUSES = ("overdue", "tracing", "lost_proposed")
-
-
-def overdue_followups_count(scope: DashboardScope) -> int:
-    """Open follow-up windows past their deadline (overdue, being traced, lost proposed) of pregnancies
-    managed in the scope, counted live from the ``reminders`` app's rows (one indexed COUNT).
-
-    Time-driven figures come from those rows, never from a transaction counter: a window becomes overdue
-    because a day passed, and the reminder sweep is what records it. Without the ``reminders`` app
-    installed this returns 0 and the summary names the figure under ``unavailable``.
-    """
-    if not overdue_followups_available():
-        return 0
-    follow_up = apps.get_model("reminders", "FollowUp")
-    queryset = follow_up.objects.filter(status__in=OVERDUE_FOLLOW_UP_STATUSES)
-    if scope.facility is not None:
-        queryset = queryset.filter(managing_facility_id=scope.facility.pk)
-    elif scope.region is not None:
-        queryset = queryset.filter(managing_facility__region_code__startswith=scope.region_prefix)
-    return queryset.count()
+FOLLOW_UP_STATUSES = ("upcoming", "due", *OVERDUE_FOLLOW_UP_STATUSES)
 
 
 def overdue_followups_available() -> bool:
@@ -101,6 +83,10 @@ def _figures(census: dict[str, int], off_tier: dict[str, int], monthly: dict[str
             "red": off_tier.get("color:red", 0),
         },
         "lost_to_follow_up": census.get("status:lost_to_follow_up", 0),
+        # Time-driven: the statuses the follow-up sweep records in the reminder rows when a window's
+        # dates pass, summed per managing facility by the triggers on those rows (migration 0003).
+        "overdue_followups": sum(census.get(f"followup:{s}", 0) for s in OVERDUE_FOLLOW_UP_STATUSES),
+        "follow_ups": {s: census.get(f"followup:{s}", 0) for s in FOLLOW_UP_STATUSES},
         "referrals": {
             "open": sum(referrals_out.values()),
             "requested": referrals_out["requested"],
@@ -135,7 +121,6 @@ def summary_get(*, scope: DashboardScope, period: Period) -> dict:
     """The headline figures for the scope: census now, outcomes in the period; suppressed if asked."""
     census, off_tier, monthly = _split(_counter_rows(scope, period, by_facility=False)).get(0, ({}, {}, {}))
     figures = _figures(census, off_tier, monthly)
-    figures["overdue_followups"] = overdue_followups_count(scope)
     suppressed = suppress(figures) if scope.aggregate_only else []
     return {
         "scope": scope.as_dict(),
@@ -166,6 +151,7 @@ _GROUPS = (
     # Parts that add up to a shown total: one hidden part could be recovered by subtraction.
     ("by_color", tuple(COLORS)),
     ("referrals", ("requested", "accepted", "in_transit", "arrived")),
+    ("follow_ups", OVERDUE_FOLLOW_UP_STATUSES),  # they add up to overdue_followups
 )
 
 

@@ -14,7 +14,7 @@ from cases.api.views import (
 )
 from consults.api.views import ActionItemViewSet, ConsultCalendarView, ConsultViewSet, InvitationViewSet
 from core.api.views import HealthView
-from dashboards.api.views import DashboardSummaryView
+from dashboards.api.views import DashboardSummaryView, DashboardTimelinessView
 from facilities.api.views import FacilityViewSet
 from notifications.api.views import NotificationViewSet
 from referrals.api.views import ReferralViewSet
@@ -51,6 +51,7 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("health/", HealthView.as_view(), name="health"),
     path("dashboard/summary/", DashboardSummaryView.as_view(), name="dashboard-summary"),
+    path("dashboard/timeliness/", DashboardTimelinessView.as_view(), name="dashboard-timeliness"),
     path("emergency-registrations/", EmergencyRegistrationView.as_view(), name="emergency-registration"),
     path("consults/<str:id>.ics", ConsultCalendarView.as_view(), name="consult-ics"),
     path("risk/grade/", GradeView.as_view(), name="risk-grade"),

@@ -175,6 +175,9 @@ DASHBOARD_API = [
     ("dashboard summary", "get", "/api/v1/dashboard/summary/", None, _DASHBOARD | {"anonymous": 401}),
     ("dashboard summary of the home region", "get", "/api/v1/dashboard/summary/?region=450100", None,
      _DASHBOARD | {"anonymous": 401, "admin": 403}),
+    ("dashboard timeliness", "get", "/api/v1/dashboard/timeliness/", None, _DASHBOARD | {"anonymous": 401}),
+    ("dashboard timeliness of the home region", "get", "/api/v1/dashboard/timeliness/?region=450100", None,
+     _DASHBOARD | {"anonymous": 401, "admin": 403}),
 ]
 DASHBOARD_PAGES = [
     ("dashboard", "/dashboards/", _DASHBOARD | {"anonymous": 302}),

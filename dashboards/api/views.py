@@ -1,4 +1,5 @@
-"""``GET /api/v1/dashboard/summary/``: the headline figures of the caller's scope."""
+"""``GET /api/v1/dashboard/summary/`` (the headline figures of the caller's scope) and
+``GET /api/v1/dashboard/timeliness/`` (how fast referrals, consults and alerts were answered)."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,19 @@ from core.api.views import ERROR_RESPONSES
 from ..access import dashboard_scope
 from ..periods import parse_period
 from ..selectors import summary_get
-from .serializers import DashboardSummarySerializer
+from ..timeliness import timeliness_get
+from .serializers import DashboardSummarySerializer, DashboardTimelinessSerializer
+
+SCOPE_PARAMETERS = [
+    OpenApiParameter("region", OpenApiTypes.STR, description="GB/T 2260 code of a region (6 digits)."),
+    OpenApiParameter("facility", OpenApiTypes.UUID, description="Facility id."),
+    OpenApiParameter(
+        "period",
+        OpenApiTypes.STR,
+        description="YYYY, YYYY-MM or SY2026 (statistical year, 1 Oct 2025 – 30 Sep 2026); "
+        "default: the current statistical year.",
+    ),
+]
 
 
 class DashboardSummaryView(APIView):
@@ -47,3 +60,27 @@ class DashboardSummaryView(APIView):
             facility=request.query_params.get("facility") or None,
         )
         return Response(summary_get(scope=scope, period=period))
+
+
+class DashboardTimelinessView(APIView):
+    """Referral time to acceptance and to arrival, consult time to scheduling and to conclusion (median,
+    90th percentile, share within target, by urgency), alerts acknowledged within their escalation
+    window and escalations per level, for events of the period in the scope. Same scope rules and
+    suppression as the summary. Queries: the session and user, the scope's region or facility, one
+    over the event tables."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Dashboard timeliness",
+        parameters=SCOPE_PARAMETERS,
+        responses={200: DashboardTimelinessSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        period = parse_period(request.query_params.get("period"), today=timezone.localdate())
+        scope = dashboard_scope(
+            request.user,
+            region=request.query_params.get("region") or None,
+            facility=request.query_params.get("facility") or None,
+        )
+        return Response(timeliness_get(scope=scope, period=period))

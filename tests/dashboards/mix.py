@@ -7,6 +7,8 @@ import random
 from accounts.choices import Role
 from cases.models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy
 from referrals.models import Referral
+from reminders.models import FollowUp
+from reminders.services import followups_sweep
 from tests.factories import PregnancyFactory, UserFactory
 
 from .conftest import NOW
@@ -123,8 +125,23 @@ class Mix:
         )
         events[1].delete()
 
+    def follow_ups(self) -> None:
+        """The sweep moves windows on as days pass (bulk UPDATEs); others are closed, moved or deleted."""
+        followups_sweep(now=NOW + dt.timedelta(days=40))
+        windows = list(FollowUp.objects.exclude(status="closed").order_by("id")[:12])
+        FollowUp.objects.filter(id__in=[w.id for w in windows[:4]]).update(
+            status="closed", closed_at=NOW, close_reason="visit_done"
+        )
+        windows[4].status = "lost_proposed"
+        windows[4].save(update_fields=["status"])
+        FollowUp.objects.filter(id__in=[w.id for w in windows[5:8]]).update(
+            managing_facility=self.rng.choice(self.facilities)
+        )
+        windows[8].delete()
+
     def all(self) -> None:
         self.grades_moves_and_deletes()
+        self.follow_ups()
         self.referrals()
         self.births()
         self.deaths_and_near_misses()

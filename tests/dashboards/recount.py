@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases.models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy
 from referrals.models import Referral
+from reminders.models import FollowUp
 
 OPEN = {"active", "postpartum"}
 LIVE = {"live_birth", "neonatal_death"}
@@ -36,6 +37,8 @@ def census_recount() -> dict[tuple[int, str], int]:
     for r in Referral.objects.values("from_facility_id", "to_facility_id", "status"):
         counts[r["from_facility_id"], f"referral_out:{r['status']}"] += 1
         counts[r["to_facility_id"], f"referral_in:{r['status']}"] += 1
+    for w in FollowUp.objects.exclude(status="closed").values("managing_facility_id", "status"):
+        counts[w["managing_facility_id"], f"followup:{w['status']}"] += 1
     return {key: n for key, n in counts.items() if n}
 
 

@@ -38,6 +38,9 @@ def test_counters_equal_a_recount_after_a_realistic_mix_of_changes(seeded_region
     assert_counters_equal_recount()
     mix.deaths_and_near_misses()
     assert_counters_equal_recount()
+    mix.follow_ups()
+    assert_counters_equal_recount()
+    assert CensusCounter.objects.filter(key="followup:overdue", n__gt=0).exists()
     assert MaternalDeath.objects.filter(facility=None).exists() and Referral.objects.exists()
 
 
