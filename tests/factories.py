@@ -102,7 +102,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Patient
 
-    record_number = factory.Sequence(lambda n: f"MS2026{n:07d}")
+    # Far above what the service's sequence reaches in a test run, so the two never collide.
+    record_number = factory.Sequence(lambda n: f"MS2026{9_000_000 + n:07d}")
     name = factory.Sequence(lambda n: f"患者{n}")
     birth_date = dt.date(1992, 5, 17)
     registered_facility = factory.SubFactory(FacilityFactory)

@@ -16,6 +16,7 @@ from .on_call import build_on_call
 from .pregnancies import build_pregnancies
 from .regions import build_regions
 from .staff import build_staff
+from .stories import build_stories
 from .summary import build_summary
 
 
@@ -35,6 +36,8 @@ STEPS: tuple[Step, ...] = (
     Step("departments", build_departments),
     Step("staff", build_staff),
     Step("on-call", build_on_call),
+    # curated women told through the services (before the bulk cohort, which counts them towards its N)
+    Step("stories", build_stories, lambda ctx: not ctx.options.get("no_stories")),
     Step(
         "pregnancies",
         build_pregnancies,

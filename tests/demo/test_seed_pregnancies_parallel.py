@@ -19,7 +19,13 @@ def seed(tmp_path, **options) -> tuple[dict, str]:
     path = tmp_path / "summary.json"
     out = io.StringIO()
     call_command(
-        "seed_demo", "--no-progress", summary_json=str(path), stdout=out, stderr=io.StringIO(), **options
+        "seed_demo",
+        "--no-progress",
+        "--no-stories",  # the cohort alone: the curated stories are tested in test_seed_stories
+        summary_json=str(path),
+        stdout=out,
+        stderr=io.StringIO(),
+        **options,
     )
     return json.loads(path.read_text(encoding="utf-8")), out.getvalue()
 

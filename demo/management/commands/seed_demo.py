@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: a synthetic Guangxi region: facilities, departments, staff, on-call rotas."""
+"""``manage.py seed_demo``: a synthetic Guangxi region: facilities, departments, staff, on-call rotas and
+curated demo stories (women with grades, referrals and consultations, created through the services)."""
 
 import datetime as dt
 import json
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         "supervisors sup.guangxi / sup.nanning / sup.binyang, provincial auditor aud.guangxi. Short logins: "
         + ", ".join(p.username for p in DEMO_LOGINS)
         + ". All share one password (--password). "
+        "Unless --no-stories, about thirty curated women are added through the services (registration, "
+        "visits, grades, referrals, MDT consultations, a delivery, alerts) so the demo logins see real "
+        "work; they are found again by name and phone, so re-running adds none. "
         "--pregnancies N adds a synthetic cohort of N pregnancies in bulk SQL (a million in minutes): women "
         "with resident ID numbers that validate, visits, deliveries, newborns, near misses, deaths and PMTCT "
         "tasks. It writes no audit rows: the audit trail records what real users did to real women's "
@@ -72,6 +76,12 @@ class Command(BaseCommand):
             help="Parallel database connections loading --pregnancies, one batch of women per transaction "
             "(default: the number of CPUs, at most 4). With 1, or inside an open transaction, everything "
             "loads in one transaction.",
+        )
+        parser.add_argument(
+            "--no-stories",
+            action="store_true",
+            help="Do not add the curated demo stories (about thirty women at the demo logins' hospitals with "
+            "grades, referrals, MDT consultations, a delivery and alerts, created through the services).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show progress bars.")
         parser.add_argument(
