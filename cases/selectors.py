@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, When
 from django.utils import timezone
 
 from .access import patients_visible_to, pregnancies_visible_to
@@ -13,6 +13,8 @@ from .identity import InvalidIdNumber, InvalidPhone, normalise_phone, parse_resi
 from .models import BreakGlassAccess, CareTask, Delivery, MaternalDeath, NearMissEvent, Patient, Pregnancy
 
 LIST_RELATED = ("patient", "managing_facility", "responsible_clinician")
+# Highest risk first where the worklist breaks ties.
+COLOR_ORDER = ("red", "orange", "yellow", "green")
 
 
 def pregnancy_list(*, actor) -> QuerySet[Pregnancy]:
@@ -21,7 +23,8 @@ def pregnancy_list(*, actor) -> QuerySet[Pregnancy]:
 
 def worklist(*, actor) -> QuerySet[Pregnancy]:
     """The actor's facility's open pregnancies (managed or followed up there): overdue visits first,
-    then by next visit date, then the most recently booked."""
+    then by next visit date; among women due the same day the highest colour first (red, orange,
+    yellow, green, ungraded), then the most recently booked."""
     if actor.facility_id is None:
         return Pregnancy.objects.none()
     today = timezone.localdate()
@@ -36,6 +39,7 @@ def worklist(*, actor) -> QuerySet[Pregnancy]:
                 nulls_last=True
             ),
             "next_visit_date",
+            Case(*(When(risk_color=color, then=rank) for rank, color in enumerate(COLOR_ORDER)), default=9),
             "-created_at",
             "-id",
         )

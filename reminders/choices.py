@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FollowUpKind(models.TextChoices):
@@ -16,11 +17,11 @@ class FollowUpStatus(models.TextChoices):
     The system only *proposes* lost to follow-up; a person confirms it (``followup_confirm_lost``)."""
 
     UPCOMING = "upcoming", _("Upcoming")
-    DUE = "due", _("Due")
+    DUE = "due", pgettext_lazy("follow-up window", "Due")
     OVERDUE = "overdue", _("Overdue")
     TRACING = "tracing", _("Tracing")
     LOST_PROPOSED = "lost_proposed", _("Lost to follow-up proposed")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("follow-up window", "Closed")
 
 
 # The states the sweep advances, in order; each one's ``next_step_on`` says when it moves on.
