@@ -238,12 +238,19 @@ def _reminder_key(participant: Participant, start: dt.datetime) -> str:
     return f"consult_reminder:{participant.external_id}:{start.isoformat()}"
 
 
+MEETING_MAX_LENGTH = dt.timedelta(hours=24)
+
+
 def _validate_schedule(start, end, participants, location: str, meeting_url: str) -> None:
     errors: dict[str, list[str]] = {}
     if start is None or end is None or end <= start:
         errors["end"] = [_("The end must be after the start.")]
     elif start < timezone.now() - dt.timedelta(hours=1):
         errors["start"] = [_("The start is in the past.")]
+    elif start.date() > _latest_plannable_day():
+        errors["start"] = [_("The date is more than a year ahead.")]
+    elif end - start > MEETING_MAX_LENGTH:
+        errors["end"] = [_("A meeting lasts at most 24 hours.")]
     if not participants:
         errors["participants"] = [_("Invite at least one participant.")]
     if not location.strip() and not meeting_url.strip():
@@ -515,6 +522,24 @@ def consult_sign(*, actor, consult: Consult, decision_kind: str, decision: str) 
     return signature
 
 
+# Action items and follow-ups belong to this pregnancy and its puerperium: a date further ahead is a
+# typing mistake (and year 9999 would overflow the participants' access expiry).
+PLANNING_HORIZON = dt.timedelta(days=366)
+
+
+def _latest_plannable_day() -> dt.date:
+    return timezone.localdate() + PLANNING_HORIZON
+
+
+def _clean_follow_up_on(follow_up_on, errors: dict) -> None:
+    if follow_up_on is None:
+        return
+    if follow_up_on < timezone.localdate():
+        errors["follow_up_on"] = [_("The follow-up date cannot be in the past.")]
+    elif follow_up_on > _latest_plannable_day():
+        errors["follow_up_on"] = [_("The date is more than a year ahead.")]
+
+
 def _clean_actions(actions: list[dict], errors: dict) -> list[dict]:
     out = []
     for index, item in enumerate(actions or []):
@@ -523,6 +548,8 @@ def _clean_actions(actions: list[dict], errors: dict) -> list[dict]:
             errors[f"actions.{index}.owner"] = [_("Choose an active owner.")]
         if due is None or due < timezone.localdate():
             errors[f"actions.{index}.due"] = [_("The due date cannot be in the past.")]
+        elif due > _latest_plannable_day():
+            errors[f"actions.{index}.due"] = [_("The date is more than a year ahead.")]
         if not text:
             errors[f"actions.{index}.text"] = [_("Describe the action.")]
         out.append({"owner": owner, "due": due, "text": text[:5000]})
@@ -551,6 +578,7 @@ def consult_conclude(
     if decision_kind not in DecisionKind.values or not (decision or "").strip():
         errors["decision"] = [_("Record the decision and its kind.")]
     items = _clean_actions(actions or [], errors)
+    _clean_follow_up_on(follow_up_on, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     lead, _created = Signature.objects.get_or_create(
@@ -644,12 +672,20 @@ def consult_cancel(*, actor, consult: Consult, reason: str) -> Consult:
     return consult
 
 
+ADDENDUM_MAX_LENGTH = 20000
+
+
 @transaction.atomic
 def addendum_add(*, actor, consult: Consult, text: str) -> Addendum:
     _check_addendum(actor, consult)
-    if not (text or "").strip():
+    text = (text or "").strip()
+    if not text:
         raise ValidationFailed(errors={"text": [_("Write the addendum.")]})
-    addendum = Addendum.objects.create(consult=consult, author=actor, text=text.strip()[:20000])
+    if len(text) > ADDENDUM_MAX_LENGTH:  # refused, never cut: a truncated correction says something else
+        raise ValidationFailed(
+            errors={"text": [_("At most %(limit)d characters.") % {"limit": ADDENDUM_MAX_LENGTH}]}
+        )
+    addendum = Addendum.objects.create(consult=consult, author=actor, text=text)
     _audit(actor, consult, AuditAction.CREATE, addendum=str(addendum.external_id))
     return addendum
 

@@ -212,6 +212,10 @@ def _open_request(
     return referral
 
 
+# The decision-to-request interval is a quality indicator; a decision older than this is a typing error.
+DECISION_MAX_AGE = dt.timedelta(days=30)
+
+
 @transaction.atomic
 def referral_request(
     *,
@@ -246,6 +250,8 @@ def referral_request(
         errors["to_facility"] = [_("This facility is not active.")]
     if decided_at is not None and decided_at > timezone.now() + dt.timedelta(minutes=10):
         errors["decided_at"] = [_("This time is in the future.")]
+    elif decided_at is not None and decided_at < timezone.now() - DECISION_MAX_AGE:
+        errors["decided_at"] = [_("The decision to refer cannot be more than 30 days old.")]
     if errors:
         raise ValidationFailed(errors=errors)
     if pregnancy.status not in (PregnancyStatus.ACTIVE, PregnancyStatus.POSTPARTUM):

@@ -26,6 +26,7 @@ from notifications.services import alert_raise, alert_resolve
 from . import engine, meows
 from .choices import AssessmentStatus, CaseManagementStatus, ReportStatus, Stage
 from .models import CaseManagement, ObservationSet, RiskAssessment, RiskReport
+from .plausibility import implausible_measurements
 from .selectors import (
     catalogue_for_actor,
     catalogue_version_for,
@@ -48,12 +49,19 @@ def _input_error(exc: engine.InputError) -> ValidationFailed:
     return ValidationFailed(errors=exc.errors)
 
 
+def _refuse_implausible(measurements) -> None:
+    errors = implausible_measurements(measurements)
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
 # --- stateless grading -------------------------------------------------------------------------------
 
 
 def risk_grade(*, actor, criteria: list, measurements: dict):
     """Grade from exactly what the caller sends; nothing is stored. Returns (version, result)."""
     version, compiled = catalogue_for_actor(actor)
+    _refuse_implausible(measurements)
     try:
         result = engine.grade(compiled, criteria, measurements)
     except engine.InputError as exc:
@@ -301,6 +309,7 @@ def risk_assessment_create(
         raise InvalidTransition(_("Only an ongoing or postpartum pregnancy is graded."))
     if RiskAssessment.objects.filter(pregnancy=pregnancy, status=AssessmentStatus.PENDING_COSIGN).exists():
         raise Conflict(_("A grade for this woman is awaiting a senior co-signature; resolve it first."))
+    _refuse_implausible(measurements)
     region_code = actor.facility.region_code
     version = catalogue_version_for(region_code=region_code)
     compiled = compiled_catalogue(version)

@@ -215,6 +215,9 @@ ENDPOINTS = [
         [
             ("measurement as text", {"measurements": {"pasp_mmhg": "high"}}),
             ("measurements as a list", {"measurements": [55]}),
+            ("measurement negative", {"measurements": {"pasp_mmhg": -55}}),
+            ("measurement absurd", {"measurements": {"pasp_mmhg": 1e308}}),
+            ("haemoglobin of 5000 g/L", {"measurements": {"hb_g_l": 5000}}),
             ("unknown criterion", {"criteria": ["NOPE-1"]}),
             ("criterion code injection", {"criteria": ["' OR '1'='1"]}),
         ],
@@ -289,9 +292,7 @@ def test_bad_input_is_refused_and_changes_nothing(api, obstetrician, setting, en
 def test_malformed_json_is_a_clear_400(api, obstetrician, setting):
     client = api.as_user(obstetrician)
     before = row_counts()
-    response = client.generic(
-        "POST", "/api/v1/patients/", '{"name": "李梅"', content_type="application/json"
-    )
+    response = client.generic("POST", "/api/v1/patients/", '{"name": "李梅"', content_type="application/json")
     assert response.status_code == 400
     assert "JSON" in response.json()["message"]
     assert row_counts() == before
@@ -306,9 +307,14 @@ def test_markup_in_free_text_is_stored_as_typed_and_shown_as_text(api, client, o
     page escapes it on the way out."""
     patient = pregnancy.patient
     api_client = api.as_user(obstetrician)
-    assert api_client.patch(
-        f"/api/v1/patients/{patient.external_id}/", {"name": f"李{SCRIPT}", "address": IMAGE}, format="json"
-    ).status_code == 200
+    assert (
+        api_client.patch(
+            f"/api/v1/patients/{patient.external_id}/",
+            {"name": f"李{SCRIPT}", "address": IMAGE},
+            format="json",
+        ).status_code
+        == 200
+    )
     visit = api_client.post(
         f"/api/v1/pregnancies/{pregnancy.external_id}/visits/",
         {"kind": "antenatal", "notes": f"{IMAGE} {SCRIPT}"},
