@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then \
 	echo $$p; break; fi; done)
 
-.PHONY: help run test migrate seed lint messages schema clean-run venv venv-dev bench-reminders
+.PHONY: help run test fuzz migrate seed lint messages schema clean-run venv venv-dev bench-reminders
 
 help:
 	@echo "make run        start web (gunicorn), Celery worker and beat on http://127.0.0.1:8000"
@@ -30,6 +30,7 @@ help:
 	@echo "make messages   compile translation catalogues (.po -> .mo)"
 	@echo "make schema     regenerate docs/openapi.yaml (tests/test_deployment.py checks it is current)"
 	@echo "make clean-run  remove .run/ (embedded database, private redis, logs)"
+	@echo "make fuzz       the full schemathesis budget against docs/openapi.yaml (FUZZ_EXAMPLES=25 by default)"
 	@echo "make bench-reminders  reminders/s delivered by two Celery workers (private Redis, bench database)"
 
 # --- virtualenv ------------------------------------------------------------------------------------
@@ -82,6 +83,9 @@ messages: $(VENV)/.installed-run
 
 schema: $(VENV)/.installed-run
 	DJANGO_SETTINGS_MODULE=maternal_safety.settings.test $(PY) manage.py spectacular --file docs/openapi.yaml
+
+fuzz: $(VENV)/.installed-dev
+	scripts/test.sh -m fuzz tests/security $(ARGS)
 
 bench-reminders: $(VENV)/.installed-run
 	$(PY) bench/reminders.py $(ARGS)
