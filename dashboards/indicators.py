@@ -140,9 +140,111 @@ INDICATORS: tuple[Indicator, ...] = (
 
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 
+# The timeliness section (``timeliness.py``): one indicator per family of durations and per alert figure,
+# and the columns of its tables. Not in the CSV export, hence not in ``INDICATORS``.
+_TIMELINESS_PERIOD = _("Events of the period in the scope; median and 90th percentile of the durations.")
+
+TIMELINESS: tuple[Indicator, ...] = (
+    Indicator(
+        "referral_acceptance",
+        _("Referral time to acceptance"),
+        _(
+            "Referrals sent from the scope, requested in the period and accepted: time from the start of "
+            "the acceptance clock (the first request of a redirect chain) to acceptance, by urgency. "
+            "%(timeliness)s"
+        ),
+    ),
+    Indicator(
+        "referral_arrival",
+        _("Referral time to arrival"),
+        _(
+            "The same referrals whose woman departed and arrived: time from departure to arrival, "
+            "by urgency. %(timeliness)s"
+        ),
+    ),
+    Indicator(
+        "consult_scheduling",
+        _("Consult time to scheduling"),
+        _(
+            "MDT consultations requested by a facility of the scope in the period: time from the request "
+            "to its scheduling, by urgency. %(timeliness)s"
+        ),
+    ),
+    Indicator(
+        "consult_conclusion",
+        _("Consult time to conclusion"),
+        _(
+            "The same consultations, concluded: time from the request to the conclusion, by urgency "
+            "(no national target). %(timeliness)s"
+        ),
+    ),
+    Indicator(
+        "timeliness.n",
+        _("Events"),
+        _("How many events of the group have both times recorded (the denominator of the group)."),
+    ),
+    Indicator(
+        "timeliness.target_minutes",
+        _("Target"),
+        _("The national target for the urgency (settings); none for some groups."),
+    ),
+    Indicator(
+        "timeliness.median_minutes",
+        _("Median"),
+        _("Half of the durations were at most this long (interpolated between the nearest events)."),
+    ),
+    Indicator(
+        "timeliness.p90_minutes",
+        _("90th percentile"),
+        _("Nine durations in ten were at most this long (interpolated between the nearest events)."),
+    ),
+    Indicator(
+        "timeliness.within_target_pct",
+        _("Within target"),
+        _("Events whose duration was at most the target ÷ events of the group × 100."),
+    ),
+    Indicator(
+        "alerts.delivered",
+        _("Alerts delivered"),
+        _(
+            "Alerts for a facility of the scope delivered in the period whose severity has an escalation "
+            "window (critical, urgent, warning)."
+        ),
+    ),
+    Indicator(
+        "alerts.acknowledged_within_window_pct",
+        _("Acknowledged within the window"),
+        _(
+            "Those alerts acknowledged within the escalation window of their severity, counted from "
+            "delivery ÷ alerts delivered × 100."
+        ),
+    ),
+    Indicator(
+        "alerts.escalated.level_1",
+        _("Escalated to level 1"),
+        _("Alerts delivered that reached at least escalation level 1 (on-call lead or department head)."),
+    ),
+    Indicator(
+        "alerts.escalated.level_2",
+        _("Escalated to level 2"),
+        _("Alerts delivered that reached at least escalation level 2 (the facility's medical director)."),
+    ),
+    Indicator(
+        "alerts.escalated.level_3",
+        _("Escalated to level 3"),
+        _(
+            "Alerts delivered that reached at least escalation level 3 (the regional maternal-health "
+            "supervisors)."
+        ),
+    ),
+)
+
+TIMELINESS_BY_KEY = {indicator.key: indicator for indicator in TIMELINESS}
+
 
 def definition(key: str) -> str:
-    return str(BY_KEY[key].definition) % {"census": _CENSUS}
+    indicator = BY_KEY.get(key) or TIMELINESS_BY_KEY[key]
+    return str(indicator.definition) % {"census": _CENSUS, "timeliness": _TIMELINESS_PERIOD}
 
 
 def value(figures: dict, key: str):

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.choices import Role
@@ -20,9 +21,10 @@ from audit.services import audit_record
 from core.errors import NotFound, PermissionDenied, ValidationFailed
 
 from .access import DashboardScope, dashboard_scope
-from .indicators import BY_KEY, INDICATORS, definition, value
+from .indicators import BY_KEY, INDICATORS, TIMELINESS, TIMELINESS_BY_KEY, definition, value
 from .periods import Period, current_period, parse_period
 from .selectors import COLORS, WOMEN_FLAGS, facility_breakdown, summary_get, women_list
+from .timeliness import CONSULT_URGENCIES, ESCALATION_LEVELS, REFERRAL_URGENCIES, timeliness_get
 
 WOMEN_PAGE_SIZE = 50
 # Figures of the table under the colour chart and of the per-facility table, in column order.
@@ -60,6 +62,140 @@ WOMEN_FILTERS = {
     "under_case_management": (None, "case_management"),
     "needs_referral": (None, "needs_referral"),
 }
+
+
+URGENCY_LABELS = {
+    "emergency": gettext_lazy("Emergency"),
+    "urgent": gettext_lazy("Urgent"),
+    "routine": gettext_lazy("Routine"),
+    "scheduled": gettext_lazy("Scheduled MDT clinic"),
+}
+TIMELINESS_COLUMNS = [
+    "timeliness.n",
+    "timeliness.target_minutes",
+    "timeliness.median_minutes",
+    "timeliness.p90_minutes",
+    "timeliness.within_target_pct",
+]
+
+
+def duration_display(minutes: float | None) -> str | None:
+    """Minutes, human-readably: "0.5 min", "18 min", "2 h 5 min", "3 d 4 h" (whole minutes from one
+    minute on, whole hours from one day on)."""
+    if minutes is None:
+        return None
+    if minutes < 1:
+        return _("%(minutes)s min") % {"minutes": f"{minutes:g}"}
+    total = int(minutes + 0.5)  # half up (20.5 min → 21 min), as people round
+    if total >= 24 * 60:
+        days, hours = divmod(int(total / 60 + 0.5), 24)
+        if not hours:
+            return _("%(days)d d") % {"days": days}
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    hours, mins = divmod(total, 60)
+    if hours and mins:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": mins}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)s min") % {"minutes": mins}
+
+
+def percent_display(pct: float | None) -> str | None:
+    return None if pct is None else _("%(pct)s%%") % {"pct": f"{pct:g}"}
+
+
+def _tcell(key: str, raw, display, suppressed: bool) -> dict:
+    """A timeliness figure: its API value (``raw``, for ``data-value``), shown human-readably."""
+    return {"key": key, "raw": raw, "value": display, "suppressed": suppressed, "url": None}
+
+
+def _timeliness_groups(data: dict) -> list[dict]:
+    """The three tables of the timeliness section: referrals by urgency, consults by urgency, alerts."""
+    hidden = set(data["suppressed"])
+
+    def family(name: str, urgencies) -> dict:
+        rows = []
+        for urgency in urgencies:
+            group = data[name][urgency]
+            key = f"{name}.{urgency}"
+            suppressed = key in hidden
+            rows.append(
+                {
+                    "urgency": urgency,
+                    "label": URGENCY_LABELS[urgency],
+                    "cells": [
+                        _tcell(f"{key}.n", group["n"], group["n"], suppressed),
+                        _tcell(
+                            f"{key}.target_minutes",
+                            group["target_minutes"],
+                            duration_display(group["target_minutes"]),
+                            False,
+                        ),
+                        _tcell(
+                            f"{key}.median_minutes",
+                            group["median_minutes"],
+                            duration_display(group["median_minutes"]),
+                            suppressed,
+                        ),
+                        _tcell(
+                            f"{key}.p90_minutes",
+                            group["p90_minutes"],
+                            duration_display(group["p90_minutes"]),
+                            suppressed,
+                        ),
+                        _tcell(
+                            f"{key}.within_target_pct",
+                            group["within_target_pct"],
+                            percent_display(group["within_target_pct"]),
+                            suppressed and group["target_minutes"] is not None,
+                        ),
+                    ],
+                }
+            )
+        indicator = TIMELINESS_BY_KEY[name]
+        return {"key": name, "label": indicator.label, "definition": definition(name), "rows": rows}
+
+    alerts = data["alerts"]
+    alert_rows = [
+        _tcell("alerts.delivered", alerts["delivered"], alerts["delivered"], "alerts.delivered" in hidden),
+        _tcell(
+            "alerts.acknowledged_within_window_pct",
+            alerts["acknowledged_within_window_pct"],
+            percent_display(alerts["acknowledged_within_window_pct"]),
+            "alerts.delivered" in hidden,
+        ),
+        *(
+            _tcell(
+                f"alerts.escalated.level_{level}",
+                alerts["escalated"][f"level_{level}"],
+                alerts["escalated"][f"level_{level}"],
+                f"alerts.escalated.level_{level}" in hidden,
+            )
+            for level in ESCALATION_LEVELS
+        ),
+    ]
+    for cell in alert_rows:
+        cell["label"] = TIMELINESS_BY_KEY[cell["key"]].label
+        cell["definition"] = definition(cell["key"])
+    return [
+        {
+            "id": "timeliness-referrals",
+            "title": gettext_lazy("Referrals by urgency"),
+            "families": [
+                family("referral_acceptance", REFERRAL_URGENCIES),
+                family("referral_arrival", REFERRAL_URGENCIES),
+            ],
+        },
+        {
+            "id": "timeliness-consults",
+            "title": gettext_lazy("MDT consultations by urgency"),
+            "families": [
+                family("consult_scheduling", CONSULT_URGENCIES),
+                family("consult_conclusion", CONSULT_URGENCIES),
+            ],
+        },
+        {"id": "timeliness-alerts", "title": gettext_lazy("Alerts"), "alert_rows": alert_rows},
+    ]
 
 
 def _resolve(request: HttpRequest) -> tuple[DashboardScope, Period]:
@@ -173,6 +309,7 @@ def _resolve_scope_params(request: HttpRequest, params) -> DashboardScope:
 
 def _render_summary(request, scope, period, *, errors=None, status=200) -> HttpResponse:
     data = summary_get(scope=scope, period=period)
+    timeliness = timeliness_get(scope=scope, period=period)
     query = urlencode({**scope.params(), "period": period.code})
     context = {
         "scope": scope,
@@ -198,7 +335,15 @@ def _render_summary(request, scope, period, *, errors=None, status=200) -> HttpR
             for key in FACILITY_COLUMNS
         ],
         "facility_rows": _facility_rows(scope, period),
-        "definitions": [{"label": i.label, "definition": definition(i.key)} for i in INDICATORS],
+        "timeliness": timeliness,
+        "timeliness_groups": _timeliness_groups(timeliness),
+        "timeliness_columns": [
+            {"key": key, "label": TIMELINESS_BY_KEY[key].label, "definition": definition(key)}
+            for key in TIMELINESS_COLUMNS
+        ],
+        "definitions": [
+            {"label": i.label, "definition": definition(i.key)} for i in (*INDICATORS, *TIMELINESS)
+        ],
         "export_url": reverse("dashboards:export") + "?" + query
         if has_action(request.user, Action.EXPORT) and not scope.aggregate_only
         else None,

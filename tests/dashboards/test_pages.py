@@ -104,3 +104,22 @@ def test_no_export_without_the_export_action_or_outside_the_own_scope(client, pe
     client.force_login(request.getfixturevalue(persona))
     assert client.get("/dashboards/export.csv").status_code == 403
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_the_page_costs_a_constant_number_of_queries(client, supervisor, cohort, home_facility):
+    client.force_login(supervisor)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/dashboards/", {"period": "2026"}).status_code == 200
+        return len(queries)
+
+    first = count()
+    for _ in range(10):
+        PregnancyFactory(managing_facility=home_facility, risk_color="red")
+    assert count() == first
+    # user, her region (the scope), the summary counters, the timeliness statement (one over referrals,
+    # consults and alerts: dashboards.timeliness), the per-facility counters and their facilities, the
+    # parent region (the "up one level" link), and the session's idle-timeout stamp (savepoint, update,
+    # release)
+    assert first == 10

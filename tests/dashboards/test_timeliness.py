@@ -276,3 +276,117 @@ def test_timeliness_costs_the_same_few_queries_whatever_the_number_of_events(
         delivered_at=START,
     )
     assert count() == 6
+
+
+# The "Timeliness" section of the dashboard page (/dashboards/): the same selector, shown human-readably.
+
+TIMING_KEYS = ("n", "target_minutes", "median_minutes", "p90_minutes", "within_target_pct")
+
+
+def page_figures(html: str) -> dict[str, tuple[str, str]]:
+    """Every timeliness cell of the page: data-key → (data-value, the text shown)."""
+    import re
+    from html import unescape
+
+    section = html[html.index('id="timeliness"') : html.index('id="definitions"')]
+    cells = re.findall(r'<td class="num" data-key="([^"]+)" data-value="([^"]*)">(.*?)</td>', section, re.S)
+    return {key: (raw, unescape(re.sub(r"<[^>]+>", "", shown)).strip()) for key, raw, shown in cells}
+
+
+def api_figures(body: dict) -> dict:
+    out = {}
+    for family in ("referral_acceptance", "referral_arrival", "consult_scheduling", "consult_conclusion"):
+        for urgency, group in body[family].items():
+            for key in TIMING_KEYS:
+                out[f"{family}.{urgency}.{key}"] = group[key]
+    alerts = body["alerts"]
+    out["alerts.delivered"] = alerts["delivered"]
+    out["alerts.acknowledged_within_window_pct"] = alerts["acknowledged_within_window_pct"]
+    for level, n in alerts["escalated"].items():
+        out[f"alerts.escalated.{level}"] = n
+    return out
+
+
+@pytest.mark.parametrize("period", ["2026", "2026-03"])
+def test_the_page_shows_the_apis_timeliness_figures_human_readably(client, api, supervisor, events, period):
+    from dashboards.views import duration_display, percent_display
+
+    body = api.as_user(supervisor).get(URL, {"period": period}).json()
+    client.force_login(supervisor)
+    html = client.get("/dashboards/", {"period": period}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = page_figures(html)
+    expected = api_figures(body)
+    assert set(shown) == set(expected) and len(expected) == 4 * 3 * 5 + 5
+    for key, figure in expected.items():
+        raw, text = shown[key]
+        assert raw == ("" if figure is None else str(figure)), key
+        if figure is None:
+            assert text == "—", key
+        elif key.endswith("_minutes"):
+            assert text == duration_display(figure) and text.endswith(("min", "h", "d")), key
+        elif key.endswith("_pct"):
+            assert text == percent_display(figure) and text.endswith("%"), key
+        else:
+            assert text == str(figure), key
+    if period == "2026":
+        assert sum(g["n"] for g in body["referral_acceptance"].values()) > 5
+        assert shown["referral_acceptance.emergency.target_minutes"] == ("15", "15 min")
+        assert shown["referral_arrival.routine.target_minutes"] == ("4320", "3 d")
+    assert "dash-suppressed" not in html  # her own region: nothing hidden
+    # every indicator and column is defined: hover title and the definitions list
+    for label in (
+        "Referral time to acceptance",
+        "Consult time to conclusion",
+        "90th percentile",
+        "Escalated to level 3",
+    ):
+        assert f"<dt>{label}</dt>" in html
+    assert 'title="The same referrals whose woman departed and arrived' in html
+
+
+def test_an_aggregate_viewer_sees_small_timeliness_groups_as_fewer_than_five(
+    client, api, other_supervisor, events, city
+):
+    query = {"region": city.code, "period": "2026-02"}  # a month: groups of 1 to 4 events
+    body = api.as_user(other_supervisor).get(URL, query).json()
+    assert body["scope"]["aggregate_only"] is True
+    assert {"referral_acceptance.emergency", "alerts.delivered", "alerts.escalated.level_1"} <= set(
+        body["suppressed"]
+    )
+    client.force_login(other_supervisor)
+    html = client.get("/dashboards/", query, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = page_figures(html)
+    hidden_keys = set()
+    for hidden in body["suppressed"]:
+        if hidden == "alerts.delivered":
+            hidden_keys |= {"alerts.delivered", "alerts.acknowledged_within_window_pct"}
+        elif hidden.startswith("alerts."):
+            hidden_keys.add(hidden)
+        else:
+            family, urgency = hidden.split(".")
+            hidden_keys |= {f"{hidden}.{k}" for k in ("n", "median_minutes", "p90_minutes")}
+            if body[family][urgency]["target_minutes"] is not None:
+                hidden_keys.add(f"{hidden}.within_target_pct")
+    assert {key for key, (_raw, text) in shown.items() if text == "< 5"} == hidden_keys
+    for key, figure in api_figures(body).items():
+        if key in hidden_keys:
+            assert shown[key] == ("", "< 5"), key
+        else:  # targets, empty groups and groups of 5 or more stay as the API gives them
+            assert shown[key][0] == ("" if figure is None else str(figure)), key
+    assert shown["referral_acceptance.emergency.target_minutes"] == ("15", "15 min")
+
+
+def test_durations_and_shares_read_as_people_say_them():
+    from django.utils import translation
+
+    from dashboards.views import duration_display, percent_display
+
+    with translation.override("en"):
+        cases = {0.4: "0.4 min", 18: "18 min", 17.6: "18 min", 20.5: "21 min", 60: "1 h", 125: "2 h 5 min"}
+        cases |= {1440: "1 d"}
+        cases |= {4320: "3 d", 1530: "1 d 2 h", 2875: "2 d"}
+        assert {m: duration_display(m) for m in cases} == cases
+        assert duration_display(None) is None
+        assert percent_display(83.3) == "83.3%" and percent_display(100.0) == "100%"
+    with translation.override("zh-hans"):
+        assert duration_display(125) == "2 小时 5 分钟" and duration_display(4320) == "3 天"

@@ -1,13 +1,16 @@
 """The dashboard in a real browser: a regional supervisor opens it, clicks the red bar of the colour chart
 and lands on the list of the red women of her region. Screenshots in both languages under /tmp/shots/."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.choices import Role
 from facilities.choices import CriticalCareLevel, Tier
-from tests.factories import FacilityFactory, PatientFactory, PregnancyFactory
+from referrals.models import Referral
+from tests.factories import FacilityFactory, PatientFactory, PregnancyFactory, UserFactory
 
 from .test_shell import assert_no_horizontal_overflow, sign_in, switch_language
 
@@ -48,6 +51,26 @@ def region_cohort(home_facility, other_facility, city):
         managing_facility=other_facility,
         risk_color="red",
     )
+    # six emergency referrals of the last days, accepted after 8 to 33 minutes, completed (timeliness)
+    clinician = UserFactory(facility=home_facility, roles=[Role.OBSTETRICIAN])
+    now = dt.datetime.now(dt.UTC)
+    for i in range(6):
+        requested = now - dt.timedelta(days=1 + i)
+        Referral.objects.create(
+            pregnancy=reds[0] if i % 2 else reds[1],
+            from_facility=home_facility,
+            to_facility=centre,
+            direction="up",
+            urgency="emergency",
+            status="completed",
+            reason="Severe pre-eclampsia",
+            sending_clinician=clinician,
+            requested_at=requested,
+            clock_started_at=requested,
+            accepted_at=requested + dt.timedelta(minutes=8 + 5 * i),
+            departed_at=requested + dt.timedelta(minutes=50),
+            arrived_at=requested + dt.timedelta(minutes=50 + 40 + 10 * i),
+        )
     return reds, elsewhere
 
 
@@ -61,8 +84,13 @@ def test_supervisor_clicks_the_red_bar_and_sees_the_red_women_of_her_region(
     expect(page.locator("h1")).to_have_text("统计看板")
     expect(page.locator("#color-chart[data-ready=true]")).to_be_attached()
     expect(page.locator('#color-table tr[data-color="red"] td')).to_have_text("3")
+    acceptance = '#timeliness-referrals tbody[data-family="referral_acceptance"] tr[data-urgency="emergency"]'
+    expect(page.locator(f'{acceptance} td[data-key$=".n"]')).to_have_text("6")
+    expect(page.locator(f'{acceptance} td[data-key$=".median_minutes"]')).to_have_text("21 分钟")
+    expect(page.locator(f'{acceptance} td[data-key$=".within_target_pct"]')).to_have_text("33.3%")
     assert_no_horizontal_overflow(page)
     page.screenshot(path=str(SHOTS / "dashboard-zh.png"), full_page=True)
+    page.locator("#timeliness").screenshot(path=str(SHOTS / "dashboard-timeliness-zh.png"))
 
     page.locator("#color-chart").scroll_into_view_if_needed()
     point = page.evaluate(RED_BAR)
@@ -80,5 +108,7 @@ def test_supervisor_clicks_the_red_bar_and_sees_the_red_women_of_her_region(
     page.goto(f"{live_server.url}/dashboards/")
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator("#color-chart[data-ready=true]")).to_be_attached()
+    expect(page.locator(f'{acceptance} td[data-key$=".p90_minutes"]')).to_have_text("31 min")
     assert_no_horizontal_overflow(page)
     page.screenshot(path=str(SHOTS / "dashboard-en.png"), full_page=True)
+    page.locator("#timeliness").screenshot(path=str(SHOTS / "dashboard-timeliness-en.png"))
