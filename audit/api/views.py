@@ -6,11 +6,17 @@ from accounts.permissions import Action
 from audit.filtersets import AuditEventFilterSet
 from audit.selectors import audit_event_list
 from core.api.permissions import HasAction
+from core.api.views import ERROR_RESPONSES
 
 from .serializers import AuditEventSerializer
 
 
-@extend_schema_view(list=extend_schema(summary="Search the audit trail (auditors, system administrators)"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Search the audit trail (auditors, system administrators)",
+        responses={200: AuditEventSerializer(many=True), **ERROR_RESPONSES},
+    )
+)
 class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Audit events are numbered, not UUID-identified: they are not patient data and never leave the
     audit view."""

@@ -47,6 +47,8 @@ class PatientSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(source="masked_id_number", read_only=True)
     document_number = serializers.CharField(source="masked_document_number", read_only=True)
     phone = serializers.CharField(source="masked_phone", read_only=True)
+    # "" for a woman without a foreign document: documented as a blank choice of the enum
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, allow_blank=True, read_only=True)
     registered_facility = serializers.SerializerMethodField()
     residence_region = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField()

@@ -179,10 +179,10 @@ class PatientViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         parameters=[s.DuplicateQuerySerializer],
-        responses={200: s.PatientSerializer(many=True)},
+        responses={200: s.PatientSerializer(many=True), **ERROR_RESPONSES},
         summary="Near-duplicates the caller may see (same name and birth date or phone)",
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def duplicates(self, request: Request) -> Response:
         query = s.DuplicateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -515,7 +515,12 @@ class CareTaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.CareTaskSerializer(task).data)
 
 
-@extend_schema_view(list=extend_schema(summary="Emergency accesses to review"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Emergency accesses to review",
+        responses={200: s.BreakGlassAccessSerializer(many=True), **ERROR_RESPONSES},
+    )
+)
 class BreakGlassAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.BreakGlassAccessSerializer
     permission_classes = [IsAuthenticated, HasAction(Action.REVIEW_BREAK_GLASS)]

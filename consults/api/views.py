@@ -121,6 +121,13 @@ class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return s.ConsultListSerializer if self.action == "list" else s.ConsultSerializer
 
+    def get_renderers(self):
+        """Only one consultation has a calendar form: ``?format=ics`` elsewhere (the list, availability,
+        the steps) is an unknown format, 404 like any other."""
+        if self.action == "retrieve":
+            return super().get_renderers()
+        return [renderers.JSONRenderer()]
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Consult.objects.none()
@@ -147,7 +154,11 @@ class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
         return response
 
     @extend_schema(
-        responses={200: s.ConsultSerializer, **ERROR_RESPONSES},
+        responses={
+            (200, "application/json"): s.ConsultSerializer,
+            (200, "text/calendar"): OpenApiTypes.STR,
+            **ERROR_RESPONSES,
+        },
         parameters=[OpenApiParameter("format", str, enum=["json", "ics"])],
         summary="One consultation (?format=ics for a calendar event)",
     )
@@ -295,7 +306,10 @@ class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("start", OpenApiTypes.DATETIME),
             OpenApiParameter("end", OpenApiTypes.DATETIME),
         ],
-        responses={200: OpenApiResponse(description="Other commitments overlapping the slot")},
+        responses={
+            200: OpenApiResponse(description="Other commitments overlapping the slot"),
+            **ERROR_RESPONSES,
+        },
         summary="Participants' other commitments (double-booking check)",
     )
     @action(detail=False, methods=["get"])

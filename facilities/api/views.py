@@ -1,6 +1,6 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from core.api.views import ScopedReadOnlyViewSet
+from core.api.views import ERROR_RESPONSES, ScopedReadOnlyViewSet
 from facilities.filtersets import FacilityFilterSet
 from facilities.selectors import facility_list
 
@@ -9,7 +9,7 @@ from .serializers import FacilitySerializer
 
 @extend_schema_view(
     list=extend_schema(summary="Facility directory"),
-    retrieve=extend_schema(summary="One facility"),
+    retrieve=extend_schema(summary="One facility", responses={200: FacilitySerializer, **ERROR_RESPONSES}),
 )
 class FacilityViewSet(ScopedReadOnlyViewSet):
     """The network's facilities with tier, critical-care designation and capabilities."""

@@ -240,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "ConsciousnessEnum": "cases.choices.Consciousness",
     },
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.document_list_errors",
+    ],
 }
 
 # --- Celery ----------------------------------------------------------------------------------------

@@ -342,6 +342,19 @@ def test_calendar_file_is_valid_and_carries_no_patient_data(
     assert api.as_user(None).get(f"/api/v1/consults/{consult}.ics").status_code == 401
 
 
+def test_only_one_consultation_has_a_calendar_form(api, obstetrician, pregnancy):
+    """The list and the availability check have no ``ics`` form: an unknown format, 404 in the JSON error
+    shape (not an empty 200 without a content type), as docs/openapi.yaml says."""
+    request_consult(api, obstetrician, pregnancy)
+    client = api.as_user(obstetrician)
+    for url in ("/api/v1/consults/?format=ics", "/api/v1/consults/availability/?format=ics"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response["Content-Type"].startswith("application/json"), url
+        assert set(response.json()) == {"message", "errors"}, url
+    assert client.get("/api/v1/consults/?format=json").json()["count"] == 1
+
+
 def test_outsiders_see_nothing(api, obstetrician, outsider, pregnancy):
     consult = request_consult(api, obstetrician, pregnancy)["id"]
     assert api.as_user(outsider).get(f"/api/v1/consults/{consult}/").status_code == 404
