@@ -11,47 +11,10 @@ from accounts.choices import Role, Title
 from cases.access import pregnancies_visible_to
 from consults.models import Consult
 from consults.services import consult_sweep
-from facilities.choices import CriticalCareLevel, Specialty, Tier
 from notifications.models import Alert
-from tests.factories import FacilityFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def city_centre(city):
-    return FacilityFactory(
-        name_en="City centre", tier=Tier.TERTIARY, critical_care_level=CriticalCareLevel.CITY, region=city
-    )
-
-
-@pytest.fixture
-def coordinator(home_facility):
-    return UserFactory(
-        username="coordinator", facility=home_facility, roles=[Role.MDT_COORDINATOR], specialty=""
-    )
-
-
-@pytest.fixture
-def cardiologist(city_centre):
-    return UserFactory(
-        username="cardio",
-        facility=city_centre,
-        roles=[Role.SPECIALIST],
-        specialty=Specialty.CARDIOLOGY,
-        title=Title.CHIEF,
-    )
-
-
-@pytest.fixture
-def anaesthetist(city_centre):
-    return UserFactory(
-        username="anaes",
-        facility=city_centre,
-        roles=[Role.SPECIALIST],
-        specialty=Specialty.ANESTHESIOLOGY,
-        title=Title.ASSOCIATE_CHIEF,
-    )
 
 
 def start_at(hours=2):

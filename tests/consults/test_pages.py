@@ -13,50 +13,11 @@ from accounts.choices import Role, Title
 from audit.models import AuditEvent
 from consults import services
 from consults.models import ActionItem, Consult, Opinion
-from facilities.choices import CriticalCareLevel, Specialty, Tier
-from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
+from tests.factories import PregnancyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 QUESTION = "PAH 55 mmHg at 24 weeks: continue the pregnancy?"
-
-
-@pytest.fixture
-def city_centre(city):
-    return FacilityFactory(
-        name_en="City centre", tier=Tier.TERTIARY, critical_care_level=CriticalCareLevel.CITY, region=city
-    )
-
-
-@pytest.fixture
-def coordinator(home_facility):
-    return UserFactory(
-        username="coordinator", facility=home_facility, roles=[Role.MDT_COORDINATOR], specialty=""
-    )
-
-
-@pytest.fixture
-def cardiologist(city_centre):
-    return UserFactory(
-        username="cardio",
-        display_name="Dr Cardio",
-        facility=city_centre,
-        roles=[Role.SPECIALIST],
-        specialty=Specialty.CARDIOLOGY,
-        title=Title.CHIEF,
-    )
-
-
-@pytest.fixture
-def anaesthetist(city_centre):
-    return UserFactory(
-        username="anaes",
-        display_name="Dr Anaes",
-        facility=city_centre,
-        roles=[Role.SPECIALIST],
-        specialty=Specialty.ANESTHESIOLOGY,
-        title=Title.ASSOCIATE_CHIEF,
-    )
 
 
 def requested(obstetrician, pregnancy, urgency="routine"):
