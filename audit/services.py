@@ -32,6 +32,18 @@ def _object_fields(obj: Any) -> tuple[str, str, str]:
     return f"{meta.app_label}.{meta.model_name}", str(object_id), text
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with every NUL character replaced: PostgreSQL's text and jsonb cannot hold U+0000, and
+    what a request carried (a list's query string, say) must be recorded, not make the request fail."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
+
+
 def audit_event_build(
     *,
     actor: Any,
@@ -57,8 +69,8 @@ def audit_event_build(
         object_id=object_id,
         object_repr=object_repr,
         patient_ids=list(patient_ids),
-        reason=reason,
-        changes=changes or {},
+        reason=_storable(reason),
+        changes=_storable(changes or {}),
         ip_address=ctx.ip_address,
         user_agent=ctx.user_agent,
         request_id=ctx.request_id,
