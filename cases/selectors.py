@@ -3,11 +3,12 @@
 import datetime as dt
 import re
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, When
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
-from .access import patients_visible_to, pregnancies_visible_to
-from .choices import PregnancyStatus
+from .access import patients_visible_to, pregnancies_visible_to, pregnancy_scope_arms
+from .choices import OPEN_STATUSES, PregnancyStatus
 from .dating import gestational_age as ga_from_edd
 from .identity import InvalidIdNumber, InvalidPhone, normalise_phone, parse_resident_id
 from .models import BreakGlassAccess, CareTask, Delivery, MaternalDeath, NearMissEvent, Patient, Pregnancy
@@ -17,32 +18,114 @@ LIST_RELATED = ("patient", "managing_facility", "responsible_clinician")
 COLOR_ORDER = ("red", "orange", "yellow", "green")
 
 
+LIST_ORDER = ("-created_at", "-id")
+
+
 def pregnancy_list(*, actor) -> QuerySet[Pregnancy]:
-    return pregnancies_visible_to(actor).select_related(*LIST_RELATED).order_by("-created_at", "-id")
+    return pregnancies_visible_to(actor).select_related(*LIST_RELATED).order_by(*LIST_ORDER)
+
+
+class ScopedRows:
+    """Pregnancies of ``queryset`` (filters only) in any of the access ``arms``, in ``order``: what a
+    ``Paginator`` (``count()``, slicing) and the keyset paginator (``filter()``, ``model``) need.
+
+    A slice is one statement: each arm (her facility as managing facility, as follow-up facility, the
+    rest) is walked in its own index order up to the end of the slice, and only those first rows are
+    merged, sorted and finished by ``outer`` (joins, annotations, ``values()``). An ``OR`` of the arms
+    instead reads and sorts every pregnancy of the facility (85,000 at the largest hospital of a
+    million-pregnancy region) for every page.
+    """
+
+    model = Pregnancy
+    ordered = True
+
+    def __init__(self, *, queryset: QuerySet[Pregnancy], arms: list[Q], order: tuple, outer=None) -> None:
+        self.queryset, self.arms, self.order = queryset, arms, order
+        self.outer = outer or (lambda rows: rows)
+
+    def filter(self, *args, **kwargs) -> "ScopedRows":
+        filtered = self.queryset.filter(*args, **kwargs)
+        return ScopedRows(queryset=filtered, arms=self.arms, order=self.order, outer=self.outer)
+
+    def count(self) -> int:
+        """``COUNT(*)`` in one statement: the first arm (the managing facility, by far the largest)
+        counted on its own index, plus the other arms outside it. An ``OR`` of all arms reads every
+        heap page of the facility's pregnancies instead."""
+        if not self.arms:
+            return 0
+        first, rest = self.arms[0], Q()
+        for arm in self.arms[1:]:
+            rest |= arm
+        parts = [self.queryset.filter(first)]
+        if len(self.arms) > 1:
+            parts.append(self.queryset.filter(rest).exclude(first))
+        sqls, params = [], []
+        for part in parts:
+            sql, part_params = part.order_by().values("pk").query.sql_with_params()
+            sqls.append(f"(SELECT COUNT(*) FROM ({sql}) AS arm)")  # noqa: S608 - ORM-compiled, parametrised
+            params.extend(part_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + " + ".join(sqls), params)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, bounds: slice) -> list:
+        start, stop = bounds.start or 0, bounds.stop
+        if not self.arms or stop is None or stop <= start:
+            return []
+        page_ids = None
+        for arm in self.arms:
+            first = self.queryset.filter(arm).order_by(*self.order).values("pk")[:stop]
+            page_ids = first if page_ids is None else page_ids.union(first)
+        return list(self.outer(Pregnancy.objects.filter(pk__in=page_ids)).order_by(*self.order)[start:stop])
+
+
+def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[str, ...]) -> ScopedRows:
+    """The pregnancies ``actor`` may see among ``queryset``, newest first, as ``values(*fields)``
+    (index: ``pregnancy_facility_newest`` and ``pregnancy_follow_up_newest``)."""
+    return ScopedRows(
+        queryset=queryset,
+        arms=pregnancy_scope_arms(actor, "view"),
+        order=LIST_ORDER,
+        outer=lambda rows: rows.values(*fields),
+    )
+
+
+def _worklist_order() -> tuple:
+    """Overdue visits first, then by next visit date, is simply the next visit date ascending (every
+    overdue date is before every other one), undated last; among women due the same day the highest
+    colour first (red, orange, yellow, green, ungraded), then the most recently booked. Written so that
+    the open-pregnancy indexes give the order (``pregnancy_worklist_open``, ``pregnancy_follow_up_open``)."""
+    return (
+        F("next_visit_date").asc(nulls_last=True),
+        Case(*(When(risk_color=color, then=rank) for rank, color in enumerate(COLOR_ORDER)), default=9),
+        "-created_at",
+        "-id",
+    )
 
 
 def worklist(*, actor) -> QuerySet[Pregnancy]:
-    """The actor's facility's open pregnancies (managed or followed up there): overdue visits first,
-    then by next visit date; among women due the same day the highest colour first (red, orange,
-    yellow, green, ungraded), then the most recently booked."""
+    """The actor's facility's open pregnancies (managed or followed up there), in worklist order
+    (``_worklist_order``). ``worklist_rows`` pages through the same rows arm by arm."""
     if actor.facility_id is None:
         return Pregnancy.objects.none()
-    today = timezone.localdate()
     return (
         pregnancies_visible_to(actor)
         .filter(Q(managing_facility_id=actor.facility_id) | Q(follow_up_facility_id=actor.facility_id))
-        .filter(status__in=[PregnancyStatus.ACTIVE, PregnancyStatus.POSTPARTUM])
+        .filter(status__in=OPEN_STATUSES)
         .select_related(*LIST_RELATED)
-        .order_by(
-            # Q has no .desc(): wrap it as a boolean expression to order by it.
-            ExpressionWrapper(Q(next_visit_date__lt=today), output_field=BooleanField()).desc(
-                nulls_last=True
-            ),
-            "next_visit_date",
-            Case(*(When(risk_color=color, then=rank) for rank, color in enumerate(COLOR_ORDER)), default=9),
-            "-created_at",
-            "-id",
-        )
+        .order_by(*_worklist_order())
+    )
+
+
+def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> ScopedRows:
+    """``worklist`` among ``queryset`` (filters only) for paging: the facility's two arms (managing,
+    follow-up) walked in index order; ``outer`` adds joins and annotations to the page only."""
+    arms = pregnancy_scope_arms(actor, "view")[:2] if actor.facility_id is not None else []
+    return ScopedRows(
+        queryset=queryset.filter(status__in=OPEN_STATUSES),
+        arms=arms,
+        order=_worklist_order(),
+        outer=lambda rows: (outer or (lambda r: r))(rows.select_related(*LIST_RELATED)),
     )
 
 
@@ -98,7 +181,12 @@ def postpartum_days(pregnancy: Pregnancy, on: dt.date | None = None) -> int | No
 
 
 def patient_list(*, actor) -> QuerySet[Patient]:
-    return patients_visible_to(actor).select_related("registered_facility").order_by("-created_at", "-id")
+    # residence region and merged-into record are published with every row (no query per woman).
+    return (
+        patients_visible_to(actor)
+        .select_related("registered_facility", "residence_region", "merged_into")
+        .order_by("-created_at", "-id")
+    )
 
 
 def care_task_list(*, actor) -> QuerySet[CareTask]:

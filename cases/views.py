@@ -60,7 +60,7 @@ from .selectors import (
     patient_list,
     postpartum_days,
     pregnancy_list,
-    worklist,
+    worklist_rows,
 )
 from .services import break_glass_open, break_glass_review
 
@@ -115,9 +115,10 @@ def worklist_context(request: HttpRequest) -> dict:
     """The facility's open pregnancies, filtered and paginated, the user's open MDT action items and the
     soonest follow-up visits that need someone; one audit row naming the women shown (in any of them).
 
-    Queries: count, one page of rows (woman, managing facility, clinician and the open-task count are
-    joined or sub-selected), the action items (consult and woman joined), the follow-up windows (woman
-    and facilities joined), the audit insert — whatever the number of rows or items.
+    Queries: count, one page of rows (each arm of the facility's scope walked in index order, then woman,
+    managing facility, clinician and the open-task count joined or sub-selected for the page only), the
+    action items (consult and woman joined), the follow-up windows (woman and facilities joined), the
+    audit insert — whatever the number of rows or items.
     """
     user = request.user
     today = timezone.localdate()
@@ -128,12 +129,16 @@ def worklist_context(request: HttpRequest) -> dict:
         .annotate(n=Count("id"))
         .values("n")
     )
-    queryset = worklist(actor=user).annotate(
-        open_tasks=Coalesce(Subquery(open_tasks, output_field=IntegerField()), 0)
-    )
-    filterset = PregnancyFilterSet(request.GET or None, queryset=queryset)
+    filterset = PregnancyFilterSet(request.GET or None, queryset=Pregnancy.objects.all())
     filterset.form.fields["status"].choices = [(s.value, s.label) for s in OPEN_STATUSES]
-    page = Paginator(filterset.qs, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows_in_scope = worklist_rows(
+        actor=user,
+        queryset=filterset.qs,
+        outer=lambda page: page.annotate(
+            open_tasks=Coalesce(Subquery(open_tasks, output_field=IntegerField()), 0)
+        ),
+    )
+    page = Paginator(rows_in_scope, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for pregnancy in page.object_list:
         rows.append(

@@ -1,6 +1,9 @@
 """Output serializers (lean, no business logic) and input serializers (types only; the services
 check the domain rules). Sensitive fields go through core.sensitive."""
 
+import datetime as dt
+
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -22,9 +25,11 @@ from cases.choices import (
     Sex,
     VisitKind,
 )
+from cases.dating import TERM_DAYS
 from cases.models import BreakGlassAccess, CareTask, Delivery, Patient, Pregnancy, Visit
 from cases.selectors import gestational_age, postpartum_days
 from core.sensitive import SensitiveField
+from facilities.models import localized
 
 
 class GestationalAgeSerializer(serializers.Serializer):
@@ -249,6 +254,73 @@ class PregnancyListSerializer(PregnancySerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _datetime(value: dt.datetime) -> str:
+    """As DRF's ``DateTimeField`` writes it: in the current time zone, ISO 8601, ``Z`` for UTC."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# The list row built from one ``values()`` query instead of model instances and a ``ModelSerializer``
+# (issue #9: at a million pregnancies the cost of a list page is in Python, not in PostgreSQL).
+# ``PregnancyListSerializer`` still documents the row in OpenAPI; a test keeps both outputs equal.
+PREGNANCY_LIST_VALUES = (
+    "external_id",
+    "patient__external_id",
+    "patient__name",
+    "patient__record_number",
+    "status",
+    "managing_facility__external_id",
+    "managing_facility__name_zh",
+    "managing_facility__name_en",
+    "edd",
+    "ended_on",
+    "risk_color",
+    "purple",
+    "next_visit_date",
+    "is_emergency_registration",
+    "created_at",
+)
+
+
+def pregnancy_list_output(rows: list[dict], *, today: dt.date | None = None) -> list[dict]:
+    """``PregnancyListSerializer``'s output for ``values(*PREGNANCY_LIST_VALUES)`` rows."""
+    today = today or timezone.localdate()
+    active = PregnancyStatus.ACTIVE
+    out = []
+    for row in rows:
+        status, edd, ended_on = row["status"], row["edd"], row["ended_on"]
+        ga = None
+        if edd is not None and status == active:
+            days = TERM_DAYS - (edd - today).days
+            ga = {"weeks": days // 7, "days": days % 7} if days >= 0 else None
+        out.append(
+            {
+                "id": str(row["external_id"]),
+                "patient": str(row["patient__external_id"]),
+                "patient_name": row["patient__name"],
+                "record_number": row["patient__record_number"],
+                "status": status,
+                "managing_facility": str(row["managing_facility__external_id"]),
+                "managing_facility_name": localized(
+                    row["managing_facility__name_zh"], row["managing_facility__name_en"]
+                ),
+                "edd": _date(edd),
+                "gestational_age": ga,
+                "postpartum_days": None if ended_on is None or status == active else (today - ended_on).days,
+                "risk_color": row["risk_color"],
+                "purple": row["purple"],
+                "next_visit_date": _date(row["next_visit_date"]),
+                "is_emergency_registration": row["is_emergency_registration"],
+                "created_at": _datetime(row["created_at"]),
+            }
+        )
+    return out
 
 
 class PregnancyCreateSerializer(serializers.Serializer):

@@ -22,9 +22,11 @@ from cases.selectors import (
     care_task_list,
     patient_list,
     pregnancy_list,
+    pregnancy_list_rows,
     search_filter,
 )
 from core.api.exceptions import ErrorSerializer
+from core.api.pagination import KeysetPageNumberPagination
 from core.api.permissions import HasAction
 from core.api.views import ERROR_RESPONSES, ScopedReadOnlyViewSet
 from core.errors import NotFound, ValidationFailed
@@ -90,6 +92,7 @@ def _audit_list(request, object_type: str, rows: list[dict], patient_key: str) -
 )
 class PatientViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.PatientSerializer
+    pagination_class = KeysetPageNumberPagination
 
     def scoped_queryset(self, actor):
         qs = patient_list(actor=actor)
@@ -219,6 +222,7 @@ class PatientViewSet(ScopedReadOnlyViewSet):
 class PregnancyViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.PregnancySerializer
     filterset_class = PregnancyFilterSet
+    pagination_class = KeysetPageNumberPagination
 
     def get_serializer_class(self):
         return s.PregnancyListSerializer if self.action == "list" else s.PregnancySerializer
@@ -246,9 +250,15 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         )
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        response = super().list(request, *args, **kwargs)
-        _audit_list(request, "cases.pregnancy", response.data.get("results", []), "patient")
-        return response
+        # Scoped through ``pregnancy_list_rows`` (each arm of the access scope in index order), lean rows
+        # (``values()`` dicts, ``s.pregnancy_list_output``) instead of model instances and a
+        # ModelSerializer. Queries: COUNT(*) of the filtered scope, the page (woman and facility
+        # joined), the audit row.
+        filtered = self.filter_queryset(Pregnancy.objects.all())
+        scoped = pregnancy_list_rows(actor=request.user, queryset=filtered, fields=s.PREGNANCY_LIST_VALUES)
+        rows = s.pregnancy_list_output(self.paginate_queryset(scoped))
+        _audit_list(request, "cases.pregnancy", rows, "patient")
+        return self.get_paginated_response(rows)
 
     @extend_schema(
         request=s.PregnancyCreateSerializer,

@@ -128,6 +128,28 @@ class Pregnancy(BaseModel):
             # list filters: EDD ranges and colour.
             models.Index(fields=["edd"], name="pregnancy_edd"),
             models.Index(fields=["risk_color", "status"], name="pregnancy_color_status"),
+            # the worklist page by page: a facility's open pregnancies by next visit date, per arm
+            # (managed there, followed up there; cases.selectors.worklist_rows).
+            models.Index(
+                fields=["managing_facility", "next_visit_date"],
+                name="pregnancy_worklist_open",
+                condition=Q(status__in=["active", "postpartum"]),
+            ),
+            models.Index(
+                fields=["follow_up_facility", "next_visit_date"],
+                name="pregnancy_follow_up_open",
+                condition=Q(status__in=["active", "postpartum"], follow_up_facility__isnull=False),
+            ),
+            # the pregnancy list (newest first): each arm of the access scope is walked in index order
+            # and only the first rows of each are merged (cases.selectors.pregnancy_list_page).
+            models.Index(
+                fields=["managing_facility", "-created_at", "-id"], name="pregnancy_facility_newest"
+            ),
+            models.Index(
+                fields=["follow_up_facility", "-created_at", "-id"],
+                name="pregnancy_follow_up_newest",
+                condition=Q(follow_up_facility__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -187,9 +187,12 @@ def pregnancy_access_grant_user(
     """Let one person read ``pregnancy`` (an invited specialist from another facility)."""
     _record(pregnancy=pregnancy, grantee={"user": user}, level=GrantLevel.READ, reason=reason, source=source)
     audit_record(
-        actor=actor, action=AuditAction.GRANT, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
-        reason=reason, changes={"user": str(user.external_id), "level": "read",
-                                "source": list(source) if source else None},
+        actor=actor,
+        action=AuditAction.GRANT,
+        obj=pregnancy,
+        patient_ids=[pregnancy.patient.external_id],
+        reason=reason,
+        changes={"user": str(user.external_id), "level": "read", "source": list(source) if source else None},
     )
 
 
@@ -199,6 +202,10 @@ def pregnancy_access_revoke_user(
 ) -> None:
     _record(pregnancy=pregnancy, grantee={"user": user}, level=None, reason=reason, source=source)
     audit_record(
-        actor=actor, action=AuditAction.REVOKE, obj=pregnancy, patient_ids=[pregnancy.patient.external_id],
-        reason=reason, changes={"user": str(user.external_id), "source": list(source) if source else None},
+        actor=actor,
+        action=AuditAction.REVOKE,
+        obj=pregnancy,
+        patient_ids=[pregnancy.patient.external_id],
+        reason=reason,
+        changes={"user": str(user.external_id), "source": list(source) if source else None},
     )

@@ -159,7 +159,13 @@ def visit_record(
     42-day check need a postpartum one, and the 42-day check closes the pregnancy.
     """
     require_action(actor, Action.RECORD_CLINICAL)
-    pregnancy = Pregnancy.objects.select_for_update().select_related("patient").get(pk=pregnancy.pk)
+    # The managing facility comes along for grading (its region picks the catalogue) without being
+    # locked: ``of`` keeps the lock on the pregnancy and the woman, as before.
+    pregnancy = (
+        Pregnancy.objects.select_for_update(of=("self", "patient"))
+        .select_related("patient", "managing_facility")
+        .get(pk=pregnancy.pk)
+    )
     errors = Errors()
     visited_at = visited_at or timezone.now()
     if kind not in VisitKind.values:

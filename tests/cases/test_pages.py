@@ -560,11 +560,11 @@ def test_case_page_query_count_is_constant_in_visits(client, midwife, django_ass
         )
     client.force_login(midwife)
     client.get(case_url(pregnancy))
-    # 1 user, 2 the pregnancy through access (woman and facilities joined), 3 ordinary-access check for the
-    # read audit, 4 read audit row, 5 change-access check, 6 open tasks, 7 ordinary-access check for the
-    # emergency banner, 8-12 timeline: visits (facility and clinician joined), datings, deliveries, near
-    # misses, deaths, 13 the user's facility (header), 14-16 savepoint, session save, release.
-    with django_assert_num_queries(16) as captured:
+    # 1 user, 2 the pregnancy through access (woman and facilities joined; whether she may change it and
+    # whether she sees it without break-the-glass in the same statement), 3 read audit row, 4 open tasks,
+    # 5-9 timeline: visits (facility and clinician joined), datings, deliveries, near misses, deaths,
+    # 10 the user's facility (header), 11-13 savepoint, session save, release.
+    with django_assert_num_queries(13) as captured:
         response = client.get(case_url(pregnancy))
     assert len([i for i in response.context["timeline"] if i["kind"] == "visit"]) == visits
     assert captured

@@ -93,3 +93,30 @@ def test_null_character_is_refused(api, midwife, pregnancy):
 
 def test_outsider_cannot_record(api, outsider, pregnancy):
     assert post(api, outsider, pregnancy, sbp_mmhg=110).status_code == 404
+
+
+@pytest.mark.parametrize("earlier_visits", [0, 6])
+def test_visit_entry_query_count_does_not_grow_with_the_record(
+    api, midwife, pregnancy, earlier_visits, django_assert_num_queries
+):
+    """Visit entry (write, grading, audit, follow-up window) in a fixed number of statements, whatever
+    the number of visits already recorded."""
+    for i in range(earlier_visits):
+        assert post(api, midwife, pregnancy, sbp_mmhg=110 + i, dbp_mmhg=70).status_code == 201
+    client = api.as_user(midwife)
+    client.post(f"/api/v1/pregnancies/{pregnancy.external_id}/visits/", {"sbp_mmhg": 112}, format="json")
+    # 1 the user (session), 2 the pregnancy through access (woman and facilities joined; may she change
+    # it, in the same statement), 3 savepoint, 4 the pregnancy locked (woman and managing facility
+    # joined), 5 the recording facility, 6 INSERT visit, 7 UPDATE next visit, 8 INSERT audit row;
+    # grading: 9 catalogue version, 10-11 measurements from the record (latest values, first weight),
+    # 12 the current assessment; follow-up window: 13 savepoint, 14 the open window, 15 the last contact,
+    # 16 the region's policy, 17-18 releases; 19-21 the session refresh (savepoint, UPDATE, release).
+    with django_assert_num_queries(21) as captured:
+        response = client.post(
+            f"/api/v1/pregnancies/{pregnancy.external_id}/visits/",
+            {"sbp_mmhg": 121, "dbp_mmhg": 78, "pulse_bpm": 84},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    statements = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert statements.count("INSERT") == 2  # the visit and its audit row

@@ -1,0 +1,196 @@
+"""The pregnancy and patient lists: lean rows equal to the published serializer, keyset paging."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIRequestFactory
+
+from audit.models import AuditEvent
+from cases.api.serializers import PregnancyListSerializer
+from cases.models import Pregnancy
+from core.api.pagination import cursor_encode
+from tests.factories import PatientFactory, PregnancyFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/pregnancies/"
+
+
+def _walk(client, first_url):
+    """Every page from ``first_url`` following ``next``: (ids in order, number of pages)."""
+    ids, url, pages = [], first_url, 0
+    while url:
+        body = client.get(url).json()
+        ids += [row["id"] for row in body["results"]]
+        url = body["next"]
+        pages += 1
+    return ids, pages
+
+
+def test_lean_rows_equal_the_list_serializer(api, midwife, home_facility):
+    """Every published field of every kind of row (graded, ungraded, postpartum, closed, emergency,
+    no EDD) is what ``PregnancyListSerializer`` writes for the same pregnancy."""
+    today = timezone.localdate()
+    PregnancyFactory(managing_facility=home_facility, risk_color="orange", purple=True, next_visit_date=today)
+    PregnancyFactory(managing_facility=home_facility, edd=None, is_emergency_registration=True)
+    PregnancyFactory(
+        managing_facility=home_facility, status="postpartum", ended_on=today - dt.timedelta(days=9)
+    )
+    PregnancyFactory(managing_facility=home_facility, status="closed", ended_on=today - dt.timedelta(days=60))
+    PregnancyFactory(managing_facility=home_facility, edd=today + dt.timedelta(days=290))  # before 0+0
+    body = api.as_user(midwife).get(URL).json()
+    request = APIRequestFactory().get(URL)
+    request.user = midwife
+    expected = PregnancyListSerializer(
+        Pregnancy.objects.filter(managing_facility=home_facility).order_by("-created_at", "-id"),
+        many=True,
+        context={"request": request},
+    ).data
+    assert body["count"] == 5
+    assert body["results"] == [dict(row) for row in expected]
+    assert {row["status"] for row in body["results"]} == {"active", "postpartum", "closed"}
+
+
+def test_cursor_walks_the_whole_list_once_and_stays_stable_under_inserts(api, midwife, home_facility):
+    PregnancyFactory.create_batch(7, managing_facility=home_facility)
+    client = api.as_user(midwife)
+    by_page_number = [row["id"] for row in client.get(f"{URL}?page_size=100").json()["results"]]
+
+    ids, pages = _walk(client, f"{URL}?cursor=&page_size=3")
+    assert (ids, pages) == (by_page_number, 3)
+
+    first = client.get(f"{URL}?cursor=&page_size=3").json()
+    assert (first["count"], first["previous"], len(first["results"])) == (7, None, 3)
+    assert "cursor=" in first["next"] and "page=" not in first["next"]
+    # Women registered while a clinician pages through do not shift the pages still to come.
+    PregnancyFactory.create_batch(4, managing_facility=home_facility)
+    rest, _pages = _walk(client, first["next"])
+    assert [row["id"] for row in first["results"]] + rest == by_page_number
+
+
+def test_cursor_keeps_the_filters_and_ties_on_created_at_are_broken_by_id(api, midwife, home_facility):
+    same_moment = timezone.now()
+    created = PregnancyFactory.create_batch(5, managing_facility=home_facility, risk_color="red")
+    PregnancyFactory.create_batch(2, managing_facility=home_facility, risk_color="green")
+    Pregnancy.objects.filter(pk__in=[p.pk for p in created]).update(created_at=same_moment)
+    client = api.as_user(midwife)
+    ids, pages = _walk(client, f"{URL}?risk_color=red&cursor=&page_size=2")
+    newest_id_first = [str(p.external_id) for p in sorted(created, key=lambda p: -p.pk)]
+    assert (ids, pages) == (newest_id_first, 3)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        # well-formed base64 JSON but not signed by the server
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwgIjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJd",
+    ],
+)
+def test_a_cursor_not_issued_by_the_server_is_a_translated_400(api, midwife, cursor):
+    response = api.as_user(midwife).get(f"{URL}?cursor={cursor}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert response.json()["errors"]["cursor"] == ["游标无效：请去掉游标从头开始。"]
+    english = api.get(f"{URL}?cursor={cursor}", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["errors"]["cursor"] == ["This cursor is not valid: start again without it."]
+
+
+def test_a_cursor_cannot_reach_beyond_the_callers_scope(api, midwife, outsider, other_facility):
+    """A cursor is a position, not a permission: an outsider's cursor still lists only her women."""
+    elsewhere = PregnancyFactory(managing_facility=other_facility)
+    cursor = cursor_encode(timezone.now() + dt.timedelta(days=1), elsewhere.external_id)
+    body = api.as_user(midwife).get(f"{URL}?cursor={cursor}").json()
+    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert api.as_user(outsider).get(f"{URL}?cursor={cursor}").json()["count"] == 1
+
+
+def test_cursor_page_is_audited_with_the_women_shown(api, midwife, home_facility):
+    pregnancies = PregnancyFactory.create_batch(3, managing_facility=home_facility)
+    client = api.as_user(midwife)
+    first = client.get(f"{URL}?cursor=&page_size=2").json()
+    client.get(first["next"])
+    events = list(AuditEvent.objects.filter(action="list", object_type="cases.pregnancy").order_by("id"))
+    assert [e.changes["count"] for e in events] == [2, 1]
+    shown = {str(p) for e in events for p in e.patient_ids}
+    assert shown == {str(p.patient.external_id) for p in pregnancies}
+
+
+@pytest.mark.parametrize("rows", [12, 30])
+def test_list_query_count_is_constant_in_both_modes(
+    api, midwife, home_facility, rows, django_assert_num_queries
+):
+    PregnancyFactory.create_batch(rows, managing_facility=home_facility)
+    client = api.as_user(midwife)
+    first = client.get(f"{URL}?cursor=&page_size=10").json()
+    # 1 the user (session), 2 COUNT(*), 3 the page (woman and facility joined), 4 the audit row,
+    # 5-7 the session refresh (savepoint, UPDATE, release).
+    with django_assert_num_queries(7):
+        assert len(client.get(f"{URL}?page_size=10").json()["results"]) == min(rows, 10)
+    # The same in cursor mode: the tie-break id is a sub-select of the page query, not a query of its own.
+    with django_assert_num_queries(7):
+        assert len(client.get(first["next"]).json()["results"]) == min(rows - 10, 10)
+
+
+def test_patient_list_pages_by_cursor(api, midwife, home_facility):
+    PatientFactory.create_batch(5, registered_facility=home_facility)
+    client = api.as_user(midwife)
+    by_page_number = [row["id"] for row in client.get("/api/v1/patients/").json()["results"]]
+    ids, pages = _walk(client, "/api/v1/patients/?cursor=&page_size=2")
+    assert (ids, pages) == (by_page_number, 3)
+    assert client.get("/api/v1/patients/?cursor=bad").status_code == 400
+
+
+def test_worklist_pages_arm_by_arm_in_the_worklist_order(midwife, home_facility, other_facility):
+    """Managed here or followed up here, overdue / due / undated, every colour: every slice of the
+    arm-by-arm paging equals the same slice of the one-query worklist, overdue first."""
+    from cases.selectors import worklist, worklist_rows
+
+    today = timezone.localdate()
+    dates = [today - dt.timedelta(days=3), today, today + dt.timedelta(days=7), None]
+    colours = ["green", "red", None, "orange"]
+    for i in range(12):
+        managed_here = i % 3 != 0
+        PregnancyFactory(
+            managing_facility=home_facility if managed_here else other_facility,
+            follow_up_facility=None if managed_here else home_facility,
+            next_visit_date=dates[i % 4],
+            risk_color=colours[(i // 4) % 4],
+        )
+    PregnancyFactory(managing_facility=home_facility, status="closed", next_visit_date=today)
+    PregnancyFactory(managing_facility=other_facility, next_visit_date=today)  # not ours at all
+    expected = [p.pk for p in worklist(actor=midwife)]
+    rows = worklist_rows(actor=midwife, queryset=Pregnancy.objects.all())
+    assert rows.count() == len(expected) == 12
+    assert [p.pk for start in range(0, 12, 5) for p in rows[start : start + 5]] == expected
+    first = Pregnancy.objects.get(pk=expected[0])
+    assert first.next_visit_date < today
+
+
+def test_a_supervisor_lists_her_region_by_page_and_by_cursor(api, supervisor, home_facility, other_facility):
+    """One arm only (her region): counted and paged like the others; another city's women are not listed."""
+    mine = PregnancyFactory.create_batch(3, managing_facility=home_facility)
+    PregnancyFactory(managing_facility=other_facility)
+    client = api.as_user(supervisor)
+    body = client.get(URL).json()
+    assert body["count"] == 3
+    assert {row["id"] for row in body["results"]} == {str(p.external_id) for p in mine}
+    ids, pages = _walk(client, f"{URL}?cursor=&page_size=2")
+    assert (ids, pages) == ([row["id"] for row in body["results"]], 2)
+
+
+def test_access_flags_belong_to_the_actor_who_fetched_the_record(midwife, outsider, supervisor, pregnancy):
+    """``access_pregnancy_by_id`` answers "may she change it" in its own statement; the answer is reused
+    for that actor only (another actor, or anonymous, is checked afresh)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from cases.access import _emergency_access_used, access_pregnancy_by_id, can_change_pregnancy
+
+    fetched = access_pregnancy_by_id(midwife, pregnancy.external_id, audit=False)
+    assert can_change_pregnancy(midwife, fetched) is True
+    assert _emergency_access_used(midwife, fetched) is None
+    assert can_change_pregnancy(outsider, fetched) is False
+    assert can_change_pregnancy(AnonymousUser(), fetched) is False
+    seen_by_supervisor = access_pregnancy_by_id(supervisor, pregnancy.external_id, audit=False)
+    assert can_change_pregnancy(supervisor, seen_by_supervisor) is False
+    assert can_change_pregnancy(midwife, seen_by_supervisor) is True
