@@ -35,11 +35,12 @@ from facilities.choices import Specialty
 from . import services
 from .access import (
     access_consult_by_id,
-    consults_visible_to,
+    consults_coordinated_by,
     is_consult_coordinator,
     may_cancel,
     may_conclude,
     may_record_opinion,
+    may_see_consult,
 )
 from .choices import ActionStatus, ConsultStatus, ConsultUrgency, DecisionKind, InvitationStatus
 from .forms import (
@@ -251,12 +252,14 @@ def board_context(user, week: str | None = None) -> dict:
     """Open requests by urgency, the week's calendar and the coming days, for the user's facility.
 
     Queries: open requests (woman, requester and facility joined), the week's consults, the coming days'
-    consults (participant counts annotated), the audit insert — whatever the number of consults.
+    consults (participant counts annotated), the audit insert — whatever the number of consults. Each reads
+    the ``consult_board`` index of her facility (``consults_coordinated_by``: the coordinator's own arm of
+    the consult visibility, no pregnancy scope to build); nothing for a user who coordinates nowhere.
     """
     now = timezone.now()
     today = timezone.localdate()
     monday = _week_start(week, today)
-    base = consults_visible_to(user).filter(coordinating_facility_id=user.facility_id)
+    base = consults_coordinated_by(user)
     requests_ = list(
         base.filter(status=C.REQUESTED)
         .select_related("pregnancy__patient", "requested_by", "requesting_facility")
@@ -612,7 +615,7 @@ def invitation_decline(request: HttpRequest, consult_id, invitation_id) -> HttpR
         return _back(consult)
     messages.success(request, _("You declined the invitation."))
     # Declining ends her access to the record: the consult may no longer be visible to her.
-    if consults_visible_to(request.user).filter(pk=consult.pk).exists():
+    if may_see_consult(request.user, consult):
         return _back(consult)
     return redirect("consults:my_actions")
 
@@ -757,7 +760,7 @@ def action_done(request: HttpRequest, action_id) -> HttpResponse:
         return redirect("consults:my_actions")
     if request.POST.get("return") == "home":  # the block on the worklist
         return redirect("core:home")
-    if consults_visible_to(request.user).filter(pk=item.consult_id).exists():
+    if may_see_consult(request.user, item.consult):
         return redirect("consults:detail", consult_id=item.consult.external_id)
     return redirect("consults:my_actions")
 

@@ -16,7 +16,12 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from cases.access import access_pregnancy_by_id
 from consults import services
-from consults.access import access_consult_by_id, consults_visible_to
+from consults.access import (
+    access_consult_by_id,
+    consults_coordinated_by,
+    consults_visible_to,
+    coordinates_consults,
+)
 from consults.calendar import consult_ics
 from consults.mail import calendar_description, calendar_title, organizer
 from consults.models import ActionItem, Consult, Participant
@@ -132,10 +137,17 @@ class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Consult.objects.none()
         user = self.request.user
-        qs = consults_visible_to(user).select_related("pregnancy__patient")
         params = self.request.query_params
         if params.get("board") == "true":
-            qs = qs.filter(coordinating_facility_id=user.facility_id)
+            # a coordinator's board: her facility's consults, all visible to her (the coordinator arm);
+            # anyone else: those of the visible ones that her facility coordinates
+            if coordinates_consults(user):
+                qs = consults_coordinated_by(user)
+            else:
+                qs = consults_visible_to(user).filter(coordinating_facility_id=user.facility_id)
+        else:
+            qs = consults_visible_to(user)
+        qs = qs.select_related("pregnancy__patient")
         if params.get("status"):
             qs = qs.filter(status__in=params["status"].split(","))
         if params.get("pregnancy"):

@@ -1,0 +1,221 @@
+"""The coordinator's board reads her facility's consults straight from the ``consult_board`` index
+(``consults_coordinated_by``) instead of filtering the whole visible set: the same rows, never a consult she
+may not see, a fixed number of queries whatever the number of consults and pregnancies, one audit row."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from accounts.choices import Role
+from audit.models import AuditEvent
+from consults import services
+from consults.access import consults_coordinated_by, consults_visible_to, may_see_consult
+from consults.models import Consult
+from consults.views import board_context
+from tests.factories import PregnancyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+QUESTION = "Severe pre-eclampsia at 30 weeks: deliver now?"
+
+
+def requested(actor, pregnancy, coordinating_facility=None, urgency="routine"):
+    return services.consult_request(
+        actor=actor,
+        pregnancy=pregnancy,
+        urgency=urgency,
+        question=QUESTION,
+        specialties=["cardiology"],
+        coordinating_facility=coordinating_facility,
+    )
+
+
+def scheduled(coordinator, consult, users, hours=2):
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
+    return services.consult_schedule(
+        actor=coordinator,
+        consult=consult,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        participants=[(u, "") for u in users],
+        location="MDT room 3",
+    )
+
+
+def on_board(context) -> set[int]:
+    rows = {row["consult"].pk for group in context["groups"] for row in group["rows"]}
+    rows |= {c.pk for day in context["days"] for c in day["items"]}
+    rows |= {c.pk for c in context["upcoming"]}
+    return rows
+
+
+@pytest.fixture
+def other_coordinator(other_facility):
+    return UserFactory(
+        username="other.coordinator", facility=other_facility, roles=[Role.MDT_COORDINATOR], specialty=""
+    )
+
+
+@pytest.fixture
+def elsewhere(outsider, other_coordinator, cardiologist, other_facility):
+    """A consult about a woman of another facility, run by that facility: our coordinator takes no part."""
+    woman = PregnancyFactory(managing_facility=other_facility)
+    return scheduled(other_coordinator, requested(outsider, woman), [cardiologist], hours=20)
+
+
+def test_a_consult_of_another_facility_she_takes_no_part_in_is_not_on_the_board(
+    client, obstetrician, coordinator, cardiologist, pregnancy, elsewhere, outsider, other_facility
+):
+    ours = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist], hours=1)
+    waiting_elsewhere = requested(outsider, PregnancyFactory(managing_facility=other_facility))
+    # her facility's woman, but coordinated by the other facility: readable, yet not on her board
+    sent_away = requested(obstetrician, pregnancy, coordinating_facility=other_facility)
+    assert not consults_visible_to(coordinator).filter(pk__in=[elsewhere.pk, waiting_elsewhere.pk]).exists()
+
+    context = board_context(coordinator)
+    assert on_board(context) == {ours.pk}
+
+    client.force_login(coordinator)
+    body = client.get("/consults/board/").content.decode()
+    assert ours.reference in body
+    for other in (elsewhere, waiting_elsewhere, sent_away):
+        assert other.reference not in body
+    assert elsewhere.pregnancy.patient.name not in body
+
+
+def test_the_board_rows_are_exactly_her_visible_consults_of_her_facility(
+    obstetrician, coordinator, cardiologist, pregnancy, elsewhere, outsider, other_coordinator, other_facility
+):
+    """``consults_coordinated_by`` is the coordinator arm of ``consults_visible_to``: the same rows as the
+    visible set filtered on her facility, and nothing for anyone who coordinates nowhere."""
+    scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist])
+    requested(obstetrician, pregnancy, urgency="emergency")
+    requested(obstetrician, pregnancy, coordinating_facility=other_facility)
+    # a woman of another facility whose consult her facility coordinates: on the board through the
+    # coordinating facility's grant
+    woman = PregnancyFactory(managing_facility=other_facility)
+    requested(outsider, woman, coordinating_facility=coordinator.facility)
+    inactive = UserFactory(
+        username="gone", facility=coordinator.facility, roles=[Role.MDT_COORDINATOR], is_active=False
+    )
+    no_facility = UserFactory(username="roaming", facility=None, roles=[Role.MDT_COORDINATOR])
+    for user in (coordinator, other_coordinator, obstetrician, cardiologist, inactive, no_facility):
+        expected = set(
+            consults_visible_to(user)
+            .filter(coordinating_facility_id=user.facility_id)
+            .values_list("pk", flat=True)
+        )
+        if not user.has_role(Role.MDT_COORDINATOR) or not user.is_active or user.facility_id is None:
+            expected = set()  # the board is for active coordinators of a facility only
+        assert set(consults_coordinated_by(user).values_list("pk", flat=True)) == expected, user.username
+    assert consults_coordinated_by(coordinator).count() == 3
+    assert not consults_coordinated_by(AnonymousUser()).exists()
+
+
+def test_board_queries_do_not_grow_with_consults_and_pregnancies(
+    django_assert_num_queries,
+    obstetrician,
+    coordinator,
+    cardiologist,
+    pregnancy,
+    home_facility,
+    other_facility,
+    outsider,
+    other_coordinator,
+):
+    scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist], hours=1)
+    requested(obstetrician, pregnancy, urgency="emergency")
+    # open requests, the week's consults, the coming days' consults (participants counted), audit insert
+    with django_assert_num_queries(4):
+        few = board_context(coordinator)
+    for hours in (3, 5, 7, 9):
+        woman = PregnancyFactory(managing_facility=home_facility)
+        PregnancyFactory(managing_facility=home_facility)  # more pregnancies she may see
+        scheduled(coordinator, requested(obstetrician, woman), [cardiologist], hours=hours)
+        requested(obstetrician, woman, urgency="scheduled")
+        far = PregnancyFactory(managing_facility=other_facility)
+        scheduled(other_coordinator, requested(outsider, far), [cardiologist], hours=hours + 1)
+    with django_assert_num_queries(4):
+        many = board_context(coordinator)
+    assert len(on_board(many)) == len(on_board(few)) + 8
+    assert many["open_count"] == few["open_count"] + 4
+
+
+def test_each_board_request_writes_one_audit_row_naming_the_women_shown(
+    client, obstetrician, coordinator, cardiologist, pregnancy, elsewhere
+):
+    ours = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist], hours=1)
+    client.force_login(coordinator)
+    before = AuditEvent.objects.count()
+    assert client.get("/consults/board/").status_code == 200
+    assert AuditEvent.objects.count() == before + 1
+    row = AuditEvent.objects.latest("id")
+    assert row.changes["page"] == "board"
+    assert [str(p) for p in row.patient_ids] == [str(ours.pregnancy.patient.external_id)]
+
+
+def test_a_deactivated_coordinator_gets_no_board(coordinator, obstetrician, pregnancy):
+    requested(obstetrician, pregnancy)
+    coordinator.is_active = False
+    assert on_board(board_context(coordinator)) == set()
+    assert Consult.objects.filter(coordinating_facility=coordinator.facility).count() == 1
+
+
+def test_the_board_list_of_the_api_is_her_facilitys_consults_only(
+    api, obstetrician, coordinator, cardiologist, pregnancy, elsewhere, other_facility
+):
+    ours = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist], hours=1)
+    sent_away = requested(obstetrician, pregnancy, coordinating_facility=other_facility)
+    board = api.as_user(coordinator).get("/api/v1/consults/?board=true").json()
+    assert [row["id"] for row in board["results"]] == [str(ours.external_id)]
+    everything = {row["id"] for row in api.get("/api/v1/consults/").json()["results"]}
+    assert everything == {str(ours.external_id), str(sent_away.external_id)}  # not the other facility's
+    # someone who coordinates nowhere: the consults she sees that her facility coordinates
+    mine = api.as_user(obstetrician).get("/api/v1/consults/?board=true").json()
+    assert [row["id"] for row in mine["results"]] == [str(ours.external_id)]
+
+
+def test_one_consult_is_found_by_the_same_rules_as_the_lists(
+    obstetrician,
+    coordinator,
+    cardiologist,
+    anaesthetist,
+    pregnancy,
+    elsewhere,
+    outsider,
+    other_coordinator,
+    other_facility,
+    midwife,
+    supervisor,
+):
+    """``consult_scope`` (one row: ``access_consult_by_id``, ``may_see_consult``) and ``consults_visible_to``
+    (lists) select the same consults for everyone: declined and revoked invitations included."""
+    ours = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist, anaesthetist], hours=3)
+    services.invitation_respond(
+        actor=anaesthetist, participant=ours.participants.get(user=anaesthetist), accept=False
+    )
+    requested(obstetrician, pregnancy, coordinating_facility=other_facility)
+    woman = PregnancyFactory(managing_facility=other_facility)
+    requested(outsider, woman, coordinating_facility=coordinator.facility)
+    cancelled = scheduled(other_coordinator, requested(outsider, woman), [cardiologist], hours=30)
+    services.consult_cancel(actor=outsider, consult=cancelled, reason="Transferred")
+    inactive = UserFactory(
+        username="gone", facility=coordinator.facility, roles=[Role.MDT_COORDINATOR], is_active=False
+    )
+    people = (
+        obstetrician,
+        coordinator,
+        cardiologist,
+        anaesthetist,
+        outsider,
+        other_coordinator,
+        midwife,
+        supervisor,
+    )
+    for user in (*people, inactive, AnonymousUser()):
+        listed = set(consults_visible_to(user).values_list("pk", flat=True))
+        one_by_one = {c.pk for c in Consult.objects.all() if may_see_consult(user, c)}
+        assert one_by_one == listed, getattr(user, "username", "anonymous")
+    assert may_see_consult(cardiologist, elsewhere) and not may_see_consult(anaesthetist, ours)
