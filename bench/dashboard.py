@@ -10,6 +10,11 @@ through Django (middleware, session, scope, counters, serialisation), the select
 raw tables (``COUNT(*) … GROUP BY`` over pregnancies, deliveries, newborns, deaths, referrals of the
 region). Prints p50 / p95 in milliseconds and the ratio plain SQL ÷ summary. Concurrency and
 requests per second belong to a load generator against gunicorn (wrk / locust), not here.
+
+Then each weekly series of the page's trend charts (``GET /api/v1/dashboard/series/``, 12 weeks): the API
+request in process against the plain SQL that computes the same weeks live from the raw rows
+(``date_trunc('week', …) GROUP BY``; for the delivery cohort the per-delivery visit look-ups; for the
+census series only the current week, since past weeks have no raw equivalent), and the dashboard page.
 """
 
 from __future__ import annotations
@@ -59,6 +64,73 @@ SELECT
      WHERE COALESCE(md.facility_id, p.booking_facility_id) IN (SELECT id FROM f) AND NOT md.is_late
        AND md.died_at >= %(start)s AND md.died_at < %(end)s)
 """
+
+
+# The weeks of a series live from the raw rows of the region (same definitions as the counters).
+PLAIN_SERIES = {
+    "deliveries": """SELECT date_trunc('week', d.delivered_at AT TIME ZONE 'Asia/Shanghai'), COUNT(*)
+        FROM cases_delivery d JOIN cases_pregnancy p ON p.id = d.pregnancy_id
+        WHERE COALESCE(d.facility_id, p.booking_facility_id) IN (SELECT id FROM f)
+          AND d.delivered_at >= %(since)s
+        GROUP BY 1""",
+    "live_births": """SELECT date_trunc('week', d.delivered_at AT TIME ZONE 'Asia/Shanghai'), COUNT(*)
+        FROM cases_delivery d JOIN cases_pregnancy p ON p.id = d.pregnancy_id
+        JOIN cases_newborn nb ON nb.delivery_id = d.id AND nb.outcome IN ('live_birth', 'neonatal_death')
+        WHERE COALESCE(d.facility_id, p.booking_facility_id) IN (SELECT id FROM f)
+          AND d.delivered_at >= %(since)s
+        GROUP BY 1""",
+    "near_miss_events": """SELECT date_trunc('week', e.occurred_at AT TIME ZONE 'Asia/Shanghai'), COUNT(*)
+        FROM cases_nearmissevent e
+        WHERE e.facility_id IN (SELECT id FROM f) AND e.occurred_at >= %(since)s
+        GROUP BY 1""",
+    "referrals_requested": """SELECT date_trunc('week', r.requested_at AT TIME ZONE 'Asia/Shanghai'), COUNT(*)
+        FROM referrals_referral r
+        WHERE r.from_facility_id IN (SELECT id FROM f) AND r.requested_at >= %(since)s
+        GROUP BY 1""",
+    "early_booking": """SELECT date_trunc('week', d.delivered_at AT TIME ZONE 'Asia/Shanghai'), COUNT(*)
+        FROM cases_delivery d JOIN cases_pregnancy p ON p.id = d.pregnancy_id
+        CROSS JOIN LATERAL (SELECT v.ga_days FROM cases_visit v WHERE v.pregnancy_id = d.pregnancy_id
+            AND v.kind = 'antenatal' ORDER BY v.visited_at, v.id LIMIT 1) first
+        WHERE COALESCE(d.facility_id, p.booking_facility_id) IN (SELECT id FROM f)
+          AND d.delivered_at >= %(since)s
+          AND first.ga_days < 91 GROUP BY 1""",
+    "red": """SELECT COUNT(*) FROM cases_pregnancy p JOIN f ON f.id = p.managing_facility_id
+        WHERE p.status IN ('active', 'postpartum') AND p.risk_color = 'red'""",
+    "orange": """SELECT COUNT(*) FROM cases_pregnancy p JOIN f ON f.id = p.managing_facility_id
+        WHERE p.status IN ('active', 'postpartum') AND p.risk_color = 'orange'""",
+}
+
+
+def bench_series(client, scope, prefix: str, requests: int) -> None:
+    from dashboards.series import series_get
+    from dashboards.views import TREND_WEEKS
+
+    since = timezone.now() - timezone.timedelta(weeks=TREND_WEEKS)
+    for indicator, sql in PLAIN_SERIES.items():
+
+        def api(indicator=indicator):
+            response = client.get("/api/v1/dashboard/series/", {"indicator": indicator, "weeks": TREND_WEEKS})
+            assert response.status_code == 200, response.content[:200]
+
+        def plain(sql=sql):
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "WITH f AS (SELECT id FROM facilities_facility WHERE region_code LIKE %(prefix)s) "  # noqa: S608
+                    + sql,
+                    {"prefix": prefix, "since": since},
+                )
+                cursor.fetchall()
+
+        _, api_p95 = report(f"series {indicator} (API)", timed(api, requests))
+        report(
+            f"series {indicator} (series_get)",
+            timed(
+                lambda indicator=indicator: series_get(scope=scope, indicator=indicator, weeks=TREND_WEEKS),
+                requests,
+            ),
+        )
+        _, sql_p95 = report(f"series {indicator} (plain SQL)", timed(plain, max(10, requests // 10)))
+        print(f"  ratio plain SQL p95 / API p95: {sql_p95 / api_p95:.1f}×")
 
 
 def timed(fn, n: int) -> list[float]:
@@ -123,6 +195,12 @@ def main() -> None:
         f"ratio plain SQL p95 / API p95: {sql_p95 / api_p95:.1f}×; "
         f"/ summary_get p95: {sql_p95 / sel_p95:.1f}×"
     )
+    bench_series(client, scope, params["prefix"], args.requests)
+
+    def page():
+        assert client.get("/dashboards/").status_code == 200
+
+    report("dashboard page (HTML, 6 trend charts)", timed(page, max(20, args.requests // 10)))
 
 
 if __name__ == "__main__":

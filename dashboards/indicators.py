@@ -138,6 +138,82 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 
+_COHORT = _(
+    "Women delivering in the period, counted where the delivery happened (outside a facility: at the booking "
+    "facility)"
+)
+
+INDICATORS += (
+    Indicator(
+        "early_booking.rate_pct",
+        _("Early booking rate"),
+        _(
+            "%(cohort)s whose first antenatal visit was before 13+0 weeks (the gestational age recorded at "
+            "that visit) ÷ live births × 100 (live births as the denominator, as in the national reports; "
+            "twins can take it above 100)."
+        ),
+    ),
+    Indicator(
+        "anc_1_visit.rate_pct",
+        _("Antenatal care coverage (≥1 visit)"),
+        _("%(cohort)s with at least one antenatal visit recorded ÷ live births × 100."),
+    ),
+    Indicator(
+        "anc_5_visits.rate_pct",
+        _("≥5 antenatal visits rate"),
+        _("%(cohort)s with at least five antenatal visits recorded ÷ live births × 100."),
+    ),
+    Indicator(
+        "postpartum_visit.rate_pct",
+        _("Postpartum visit rate"),
+        _(
+            "%(cohort)s with a postpartum visit or 42-day check recorded after the delivery and at most 28 "
+            "days after discharge (after the delivery when no discharge is recorded), whenever it was "
+            "entered ÷ live births × 100."
+        ),
+    ),
+    Indicator(
+        "on_time_reporting.rate_pct",
+        _("On-time grading reports"),
+        _(
+            "Orange and red grading reports whose deadline falls in the period (orange: 3 calendar days, "
+            "red: 24 hours after confirmation; cancelled reports excluded), at the reporting facility: "
+            "submitted by the deadline ÷ reports due × 100. A report not yet submitted counts as not on time."
+        ),
+    ),
+    Indicator(
+        "appropriate_tier_delivery.rate_pct",
+        _("Appropriate-tier delivery"),
+        _(
+            "%(cohort)s who were orange or red when the delivery was recorded (a later grade does not change "
+            "it): delivered at a tertiary hospital or a critical maternal care centre ÷ those women × 100."
+        ),
+    ),
+    Indicator(
+        "near_miss_ratio",
+        _("Maternal near-miss ratio"),
+        _("Near-miss events ÷ live births × 1,000, same period and geography; empty without live births."),
+    ),
+    Indicator(
+        "severe_maternal_outcome_ratio",
+        _("Severe maternal outcome ratio"),
+        _("(Near-miss events + maternal deaths) ÷ live births × 1,000; empty without live births."),
+    ),
+    Indicator(
+        "mortality_index",
+        _("Mortality index"),
+        _("Maternal deaths ÷ (near-miss events + maternal deaths) × 100; empty when both are zero."),
+    ),
+    Indicator(
+        "followups_due_7_days",
+        _("Follow-ups due in the next 7 days"),
+        _(
+            "Open follow-up windows whose deadline falls from today to 6 days ahead, from the reminder rows "
+            "(live). %(census)s"
+        ),
+    ),
+)
+
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 
 # The timeliness section (``timeliness.py``): one indicator per family of durations and per alert figure,
@@ -244,7 +320,11 @@ TIMELINESS_BY_KEY = {indicator.key: indicator for indicator in TIMELINESS}
 
 def definition(key: str) -> str:
     indicator = BY_KEY.get(key) or TIMELINESS_BY_KEY[key]
-    return str(indicator.definition) % {"census": _CENSUS, "timeliness": _TIMELINESS_PERIOD}
+    return str(indicator.definition) % {
+        "census": _CENSUS,
+        "timeliness": _TIMELINESS_PERIOD,
+        "cohort": _COHORT,
+    }
 
 
 def value(figures: dict, key: str):

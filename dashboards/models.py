@@ -13,6 +13,7 @@ them. One row per facility × key (× month): a change locks only the rows of th
 and a change that does not move any figure (a new next-visit date) locks none.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -73,3 +74,116 @@ class MonthlyCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.key} {self.month:%Y-%m} = {self.n}"
+
+
+class WeeklyCounter(models.Model):
+    """The events of ``MonthlyCounter`` (and the delivery cohort's figures) per ISO week, per facility.
+
+    ``week`` is the Monday of the ISO week (Asia/Shanghai). Same keys, same facility rules and the same
+    triggers as the monthly counters (migration ``0005_indicators_and_weeks``): the weekly trend charts
+    read a region's weeks from these rows, never from the raw events.
+    """
+
+    facility = models.ForeignKey(
+        "facilities.Facility", verbose_name=_("facility"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=48)
+    week = models.DateField(_("week (Monday)"))
+    n = models.BigIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("weekly counter")
+        verbose_name_plural = _("weekly counters")
+        constraints = [
+            # The conflict target of the triggers; also the series' index (facility, key, then the weeks).
+            models.UniqueConstraint(
+                fields=["facility", "key", "week"], name="weeklycounter_facility_key_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.key} {self.week:%G-W%V} = {self.n}"
+
+
+class DeliveryFact(models.Model):
+    """What a delivery contributes to the cohort indicators, as last counted (one row per delivery).
+
+    ``keys`` are the ``cohort:*`` counter keys the woman adds to the month and week of her delivery at
+    ``facility_id`` (where she delivered; outside a facility: her booking facility). A change to her
+    delivery, visits, booking facility or the delivering facility's tier recomputes the row and moves
+    the counters by the difference (``dashboards_refresh_delivery_facts``). ``color`` is her pregnancy's
+    colour when the delivery was first recorded: it is kept on every recomputation (a later grade does
+    not change the colour she delivered with), which is why it lives here and not in a recount.
+    Written only by the triggers and the rebuild.
+    """
+
+    pregnancy_id = models.BigIntegerField(_("pregnancy"), primary_key=True)
+    facility_id = models.BigIntegerField(_("facility"))
+    month = models.DateField(_("month (first day)"))
+    week = models.DateField(_("week (Monday)"))
+    color = models.CharField(_("colour at delivery"), max_length=10, blank=True)
+    keys = ArrayField(models.CharField(max_length=48), verbose_name=_("counter keys"), default=list)
+
+    class Meta:
+        verbose_name = _("delivery fact")
+        verbose_name_plural = _("delivery facts")
+
+    def __str__(self) -> str:
+        return f"{self.pregnancy_id} {self.month:%Y-%m} {self.keys}"
+
+
+class CensusSnapshot(models.Model):
+    """The census counters as they were in an ISO week (the last snapshot taken that week), per facility.
+
+    Taken daily by ``census_snapshot_task`` (idempotent: a week's rows are replaced by the newest
+    snapshot), read by the trend charts of census figures (women by colour); the current week's point
+    is read live from ``CensusCounter``.
+    """
+
+    facility = models.ForeignKey(
+        "facilities.Facility", verbose_name=_("facility"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=48)
+    week = models.DateField(_("week (Monday)"))
+    n = models.BigIntegerField(_("count"), default=0)
+    taken_at = models.DateTimeField(_("taken at"))
+
+    class Meta:
+        verbose_name = _("census snapshot")
+        verbose_name_plural = _("census snapshots")
+        constraints = [
+            # The series reads one facility's key over the weeks.
+            models.UniqueConstraint(
+                fields=["facility", "key", "week"], name="censussnapshot_facility_key_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.key} {self.week:%G-W%V} = {self.n}"
+
+
+class FollowUpDueCounter(models.Model):
+    """Open follow-up windows per managing facility and deadline day (``due_by``), kept by triggers.
+
+    "Due in the next 7 days" is time-driven: it moves every midnight without any row changing. Counting
+    open windows by deadline day lets the summary read it as at most seven rows per facility (today to
+    today + 6), instead of a live count over thousands of reminder rows. Days past stay (never read; the
+    rebuild drops them).
+    """
+
+    facility = models.ForeignKey(
+        "facilities.Facility", verbose_name=_("facility"), on_delete=models.CASCADE, related_name="+"
+    )
+    due_on = models.DateField(_("due by"))
+    n = models.BigIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("follow-up due counter")
+        verbose_name_plural = _("follow-up due counters")
+        constraints = [
+            # The conflict target of the trigger; also the summary's range read (facility, days).
+            models.UniqueConstraint(fields=["facility", "due_on"], name="followupduecounter_facility_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.due_on} = {self.n}"

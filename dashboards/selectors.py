@@ -6,6 +6,7 @@ statuses. Figures are exact, not estimates: ``tests/dashboards`` recounts them f
 Timeliness (medians, percentiles) is live SQL over the period's events: ``dashboards/timeliness.py``.
 """
 
+import datetime as dt
 from collections import defaultdict
 
 from django.apps import apps
@@ -40,11 +41,19 @@ def _scope_sql(scope: DashboardScope) -> tuple[str, list]:
     return "TRUE", []
 
 
+def due_soon_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Follow-ups "due in the next 7 days": deadline (``due_by``) from today to today + 6, half-open."""
+    return today, today + dt.timedelta(days=DUE_SOON_DAYS)
+
+
 def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -> list[tuple]:
-    """(facility id or 0, source 'c'/'m', key, n, off-tier n) — census and period counters together."""
+    """(facility id or 0, source 'c'/'m', key, n, off-tier n) — census and period counters together,
+    and the open follow-up windows due in the next 7 days (source 'c', from their deadline-day counters)."""
     where, params = _scope_sql(scope)
     facility = "c.facility_id" if by_facility else "0"
-    # Only fixed SQL fragments are interpolated; every value is a parameter.
+    soon_from, soon_until = due_soon_range(timezone.localdate())
+    # Only fixed SQL fragments are interpolated; every value is a parameter. The follow-up branch reads
+    # the open windows by deadline day (FollowUpDueCounter): at most seven rows per facility.
     sql = f"""
         SELECT {facility}, 'c', c.key, SUM(c.n), SUM(c.n) FILTER (WHERE {_OFF_TIER})
         FROM dashboards_censuscounter c JOIN facilities_facility f ON f.id = c.facility_id
@@ -52,15 +61,43 @@ def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -
         UNION ALL
         SELECT {facility.replace("c.", "m.")}, 'm', m.key, SUM(m.n), NULL
         FROM dashboards_monthlycounter m JOIN facilities_facility f ON f.id = m.facility_id
-        WHERE {where} AND m.month >= %s AND m.month < %s GROUP BY 1, m.key"""  # noqa: S608
+        WHERE {where} AND m.month >= %s AND m.month < %s GROUP BY 1, m.key
+        UNION ALL
+        SELECT {facility.replace("c.", "u.")}, 'c', 'followups_due_soon', SUM(u.n), NULL
+        FROM dashboards_followupduecounter u JOIN facilities_facility f ON f.id = u.facility_id
+        WHERE {where} AND u.due_on >= %s AND u.due_on < %s GROUP BY 1"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params, period.start, period.end])
+        cursor.execute(
+            sql,
+            [*params, *params, period.start, period.end, *params] + [soon_from, soon_until],
+        )
         return cursor.fetchall()
 
 
 # Follow-up windows past their deadline and still open (reminders.choices.FollowUpStatus).
 OVERDUE_FOLLOW_UP_STATUSES = ("overdue", "tracing", "lost_proposed")
 FOLLOW_UP_STATUSES = ("upcoming", "due", *OVERDUE_FOLLOW_UP_STATUSES)
+DUE_SOON_DAYS = 7
+
+# Rates of the women delivering in the period: name → (numerator key, denominator key) of the counters.
+COHORT_RATES = {
+    "early_booking": ("cohort:early_booking", "live_births"),
+    "anc_1_visit": ("cohort:anc_1", "live_births"),
+    "anc_5_visits": ("cohort:anc_5", "live_births"),
+    "postpartum_visit": ("cohort:postpartum_visit", "live_births"),
+    "on_time_reporting": ("reports_on_time", "reports_due"),
+    "appropriate_tier_delivery": ("cohort:appropriate_tier", "cohort:high_risk"),
+}
+RATIOS = ("near_miss_ratio", "severe_maternal_outcome_ratio", "mortality_index")
+
+
+def _rate(numerator: int, denominator: int) -> dict:
+    pct = round(numerator * 100 / denominator, 1) if denominator else None
+    return {"numerator": numerator, "denominator": denominator, "rate_pct": pct}
+
+
+def _ratio(numerator: int, denominator: int, per: int) -> float | None:
+    return round(numerator * per / denominator, 1) if denominator else None
 
 
 def overdue_followups_available() -> bool:
@@ -69,6 +106,7 @@ def overdue_followups_available() -> bool:
 
 def _figures(census: dict[str, int], off_tier: dict[str, int], monthly: dict[str, int]) -> dict:
     deaths, births = monthly.get("maternal_deaths", 0), monthly.get("live_births", 0)
+    near_misses = monthly.get("near_miss_events", 0)
     referrals_out = {s: census.get(f"referral_out:{s}", 0) for s in OPEN_REFERRAL_STATUSES}
     return {
         "active_pregnancies": census.get("status:active", 0) + census.get("status:postpartum", 0),
@@ -102,6 +140,14 @@ def _figures(census: dict[str, int], off_tier: dict[str, int], monthly: dict[str
         "late_maternal_deaths": monthly.get("late_maternal_deaths", 0),
         "near_miss_events": monthly.get("near_miss_events", 0),
         "mmr": round(deaths * 100_000 / births, 1) if births else None,
+        **{
+            name: _rate(monthly.get(num, 0), monthly.get(den, 0)) for name, (num, den) in COHORT_RATES.items()
+        },
+        "near_miss_ratio": _ratio(near_misses, births, 1000),
+        "severe_maternal_outcome_ratio": _ratio(near_misses + deaths, births, 1000),
+        "mortality_index": _ratio(deaths, near_misses + deaths, 100),
+        # Time-driven: the reminder rows' deadlines, counted per day by triggers (see _counter_rows).
+        "followups_due_7_days": census.get("followups_due_soon", 0),
     }
 
 
@@ -187,6 +233,17 @@ def suppress(figures: dict) -> list[str]:
     if ("maternal_deaths" in hidden or "live_births" in hidden) and figures["mmr"] is not None:
         figures["mmr"] = None
         hidden.append("mmr")
+    for name in COHORT_RATES:  # a rate and its denominator give the numerator back, and vice versa
+        rate = figures[name]
+        if (rate["numerator"] is None or rate["denominator"] is None) and rate["rate_pct"] is not None:
+            rate["rate_pct"] = None
+            hidden.append(f"{name}.rate_pct")
+    parts = ("maternal_deaths", "near_miss_events", "live_births")
+    if any(part in hidden for part in parts):
+        for name in RATIOS:
+            if figures[name] is not None:
+                figures[name] = None
+                hidden.append(name)
     return hidden
 
 

@@ -7,5 +7,6 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.summary, name="summary"),
     path("export.csv", views.export, name="export"),
+    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("women/", views.women, name="women"),
 ]

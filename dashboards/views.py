@@ -1,8 +1,10 @@
 """The dashboard page, its CSV export and the list of women behind a census figure. Thin views."""
 
 import csv
+import io
 from urllib.parse import urlencode
 
+import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -23,7 +25,8 @@ from core.errors import NotFound, PermissionDenied, ValidationFailed
 from .access import DashboardScope, dashboard_scope
 from .indicators import BY_KEY, INDICATORS, TIMELINESS, TIMELINESS_BY_KEY, definition, value
 from .periods import Period, current_period, parse_period
-from .selectors import COLORS, WOMEN_FLAGS, facility_breakdown, summary_get, women_list
+from .selectors import COHORT_RATES, COLORS, WOMEN_FLAGS, facility_breakdown, summary_get, women_list
+from .series import SERIES, series_get
 from .timeliness import CONSULT_URGENCIES, ESCALATION_LEVELS, REFERRAL_URGENCIES, timeliness_get
 
 WOMEN_PAGE_SIZE = 50
@@ -48,6 +51,9 @@ OUTCOME_KEYS = [
     "late_maternal_deaths",
     "near_miss_events",
     "mmr",
+    "near_miss_ratio",
+    "severe_maternal_outcome_ratio",
+    "mortality_index",
     "referrals.requested_in_period",
     "referrals.requested",
     "referrals.in_transit",
@@ -243,6 +249,7 @@ def _cards(scope: DashboardScope, summary: dict) -> list[dict]:
         "needs_referral",
         "not_at_appropriate_tier.red",
         "overdue_followups",
+        "followups_due_7_days",
         "referrals.open",
         "referrals.incoming_open",
         "live_births",
@@ -330,6 +337,8 @@ def _render_summary(request, scope, period, *, errors=None, status=200) -> HttpR
             {**_cell(scope, data, key), "label": BY_KEY[key].label, "definition": definition(key)}
             for key in OUTCOME_KEYS
         ],
+        "rate_rows": _rate_rows(data),
+        "trends": _trends(request, scope, period),
         "facility_columns": [
             {"key": key, "label": BY_KEY[key].label, "definition": definition(key)}
             for key in FACILITY_COLUMNS
@@ -347,10 +356,86 @@ def _render_summary(request, scope, period, *, errors=None, status=200) -> HttpR
         "export_url": reverse("dashboards:export") + "?" + query
         if has_action(request.user, Action.EXPORT) and not scope.aggregate_only
         else None,
+        "export_xlsx_url": reverse("dashboards:export_xlsx") + "?" + query,
         "errors": errors or {},
         "parent_url": _parent_url(request.user, scope, period),
     }
     return render(request, "dashboards/summary.html", context, status=status)
+
+
+def _rate_rows(data: dict) -> list[dict]:
+    """The coverage and quality rates: numerator, denominator and rate, each possibly suppressed."""
+    hidden = set(data["suppressed"])
+    rows = []
+    for name in COHORT_RATES:
+        key = f"{name}.rate_pct"
+        rate = data[name]
+        cells = [
+            {
+                "key": f"{name}.{part}",
+                "value": rate[part],
+                "suppressed": f"{name}.{part}" in hidden,
+                "url": None,
+            }
+            for part in ("numerator", "denominator")
+        ]
+        pct = {
+            "key": key,
+            "value": percent_display(rate["rate_pct"]),
+            "suppressed": key in hidden,
+            "url": None,
+        }
+        rows.append(
+            {"key": name, "label": BY_KEY[key].label, "definition": definition(key), "cells": [*cells, pct]}
+        )
+    return rows
+
+
+# The trend charts of the page: weekly series (dashboards/series.py), 12 ISO weeks to the current one.
+TREND_SERIES = ("deliveries", "live_births", "near_miss_events", "referrals_requested", "red", "orange")
+TREND_WEEKS = 12
+SERIES_LABELS = {
+    "deliveries": "deliveries",
+    "live_births": "live_births",
+    "maternal_deaths": "maternal_deaths",
+    "near_miss_events": "near_miss_events",
+    "referrals_requested": "referrals.requested_in_period",
+    "early_booking": "early_booking.rate_pct",
+    "anc_1_visit": "anc_1_visit.rate_pct",
+    "anc_5_visits": "anc_5_visits.rate_pct",
+    "postpartum_visit": "postpartum_visit.rate_pct",
+    "active_pregnancies": "active_pregnancies",
+    **{color: f"by_color.{color}" for color in COLORS},
+    "purple": "purple",
+    "under_case_management": "under_case_management",
+}
+
+
+def series_label(indicator: str) -> str:
+    key = SERIES_LABELS.get(indicator)
+    return str(BY_KEY[key].label) if key else indicator
+
+
+def _trends(request, scope: DashboardScope, period: Period) -> list[dict]:
+    can_export = has_action(request.user, Action.EXPORT) and not scope.aggregate_only
+    charts = []
+    for indicator in TREND_SERIES:
+        data = series_get(scope=scope, indicator=indicator, weeks=TREND_WEEKS)
+        hidden = set(data["suppressed"])
+        query = urlencode({**scope.params(), "period": period.code, "table": f"series:{indicator}"})
+        charts.append(
+            {
+                "indicator": indicator,
+                "kind": data["kind"],
+                "label": series_label(indicator),
+                "definition": definition(SERIES_LABELS[indicator]),
+                "color": indicator if indicator in COLORS else "",
+                "rows": [{**w, "suppressed": w["start"] in hidden} for w in data["weeks"]],
+                "csv_url": reverse("dashboards:export") + "?" + query if can_export else None,
+                "xlsx_url": reverse("dashboards:export_xlsx") + "?" + query if can_export else None,
+            }
+        )
+    return charts
 
 
 def _parent_url(user, scope: DashboardScope, period: Period) -> str | None:
@@ -367,10 +452,40 @@ def _parent_url(user, scope: DashboardScope, period: Period) -> str | None:
     return reverse("dashboards:summary") + "?" + urlencode({"region": up.code, "period": period.code})
 
 
+def _export_table(request, scope: DashboardScope, period: Period, table: str) -> tuple[list, list[list], str]:
+    """(header, rows, file name stem) of an exportable table: the facility breakdown or a weekly series."""
+    if table.startswith("series:"):
+        indicator = table.removeprefix("series:")
+        if indicator not in SERIES:
+            raise Http404
+        data = series_get(scope=scope, indicator=indicator, weeks=TREND_WEEKS)
+        header = [_("ISO week"), _("Week starting"), series_label(indicator)]
+        rows = [[w["week"], w["start"], w["value"]] for w in data["weeks"]]
+        return header, rows, f"dashboard-{indicator}-weekly"
+    if table != "facilities":
+        raise Http404
+    data = summary_get(scope=scope, period=period)
+    header = [
+        _("Facility"),
+        _("Facility code"),
+        _("Region code"),
+        *(str(BY_KEY[k].label) for k in FACILITY_COLUMNS),
+    ]
+    rows = [
+        [row["facility"].name, row["facility"].code, row["facility"].region_code]
+        + [value(row, k) for k in FACILITY_COLUMNS]
+        for row in facility_breakdown(scope=scope, period=period)
+    ]
+    total = [_("Total"), "", scope.region.code if scope.region else ""]
+    return header, [*rows, total + [value(data, k) for k in FACILITY_COLUMNS]], f"dashboard-{period.code}"
+
+
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
-    """The per-facility table and the total as CSV (UTF-8 with BOM, for spreadsheet programs). Audited."""
+def export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
+    """A table of the page (``table=facilities``, the default: per facility and the total; or
+    ``table=series:<indicator>``: a trend chart's weeks) as CSV (UTF-8 with BOM, for spreadsheet
+    programs) or XLSX, headers in the user's language. Audited."""
     try:
         scope, period = _resolve(request)
     except ValidationFailed as exc:
@@ -379,34 +494,52 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     if not has_action(request.user, Action.EXPORT) or scope.aggregate_only:
         raise DjangoPermissionDenied
-    data = summary_get(scope=scope, period=period)
-    rows = facility_breakdown(scope=scope, period=period)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dashboard-{period.code}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(
-        [_("Facility"), _("Facility code"), _("Region code"), *(BY_KEY[k].label for k in FACILITY_COLUMNS)]
-    )
-    for row in rows:
-        facility = row["facility"]
-        writer.writerow(
-            [facility.name, facility.code, facility.region_code, *(_csv(row, k) for k in FACILITY_COLUMNS)]
-        )
-    writer.writerow(
-        [
-            _("Total"),
-            "",
-            scope.region.code if scope.region else "",
-            *(_csv(data, k) for k in FACILITY_COLUMNS),
-        ]
-    )
+    table = request.GET.get("table") or "facilities"
+    header, rows, stem = _export_table(request, scope, period, table)
+    response = _xlsx(header, rows, stem) if fmt == "xlsx" else _csv_response(header, rows, stem)
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,
         obj=("dashboards.summary", period.code),
-        changes={"scope": scope.params(), "period": period.code, "rows": len(rows), "format": "csv"},
+        changes={
+            "scope": scope.params(),
+            "period": period.code,
+            "rows": len(rows) - (table == "facilities"),
+            "format": fmt,
+            "table": table,
+        },
     )
+    return response
+
+
+def _csv_response(header: list, rows: list[list], stem: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if cell is None else str(cell) for cell in row])
+    return response
+
+
+def _xlsx(header: list, rows: list[list], stem: str) -> HttpResponse:
+    """One worksheet: the header in bold, numbers as numbers, empty cells for empty figures."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, [str(h) for h in header], workbook.add_format({"bold": True}))
+    for i, row in enumerate(rows, start=1):
+        for j, cell in enumerate(row):
+            if cell is not None:
+                sheet.write(i, j, cell if isinstance(cell, int | float) else str(cell))
+    sheet.set_column(0, 0, 36)
+    sheet.set_column(1, len(header) - 1, 14)
+    workbook.close()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
     return response
 
 

@@ -14,7 +14,7 @@ from cases.api.views import (
 )
 from consults.api.views import ActionItemViewSet, ConsultCalendarView, ConsultViewSet, InvitationViewSet
 from core.api.views import HealthView
-from dashboards.api.views import DashboardSummaryView, DashboardTimelinessView
+from dashboards.api.views import DashboardSeriesView, DashboardSummaryView, DashboardTimelinessView
 from facilities.api.views import FacilityViewSet
 from notifications.api.views import NotificationViewSet
 from referrals.api.views import ReferralViewSet
@@ -52,11 +52,14 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("dashboard/summary/", DashboardSummaryView.as_view(), name="dashboard-summary"),
     path("dashboard/timeliness/", DashboardTimelinessView.as_view(), name="dashboard-timeliness"),
+    path("dashboard/series/", DashboardSeriesView.as_view(), name="dashboard-series"),
     path("emergency-registrations/", EmergencyRegistrationView.as_view(), name="emergency-registration"),
     path("consults/<str:id>.ics", ConsultCalendarView.as_view(), name="consult-ics"),
     path("risk/grade/", GradeView.as_view(), name="risk-grade"),
     path("risk/criteria/", CriteriaView.as_view(), name="risk-criteria"),
-    path("pregnancies/<str:id>/risk-assessments/", PregnancyAssessmentsView.as_view(), name="risk-assessments"),
+    path(
+        "pregnancies/<str:id>/risk-assessments/", PregnancyAssessmentsView.as_view(), name="risk-assessments"
+    ),
     path("pregnancies/<str:id>/observations/", ObservationsView.as_view(), name="observations"),
     path("risk-assessments/<str:id>/cosign/", AssessmentCosignView.as_view(), name="risk-assessment-cosign"),
     *router.urls,

@@ -39,6 +39,15 @@ class _FollowUps(serializers.Serializer):
     lost_proposed = serializers.IntegerField(allow_null=True)
 
 
+class _Rate(serializers.Serializer):
+    numerator = serializers.IntegerField(allow_null=True)
+    denominator = serializers.IntegerField(allow_null=True)
+    rate_pct = serializers.FloatField(
+        allow_null=True,
+        help_text="numerator ÷ denominator × 100, one decimal; null when the denominator is 0.",
+    )
+
+
 class _Scope(serializers.Serializer):
     region = serializers.DictField(allow_null=True)
     facility = serializers.DictField(allow_null=True)
@@ -80,6 +89,42 @@ class DashboardSummarySerializer(serializers.Serializer):
     near_miss_events = serializers.IntegerField(allow_null=True)
     mmr = serializers.FloatField(
         allow_null=True, help_text="Maternal deaths per 100,000 live births; null without live births."
+    )
+    early_booking = _Rate(
+        help_text="Women delivering in the period whose first antenatal visit was before 13+0 weeks "
+        "÷ live births × 100 (can exceed 100 with twins)."
+    )
+    anc_1_visit = _Rate(
+        help_text="Women delivering in the period with ≥1 antenatal visit ÷ live births × 100."
+    )
+    anc_5_visits = _Rate(
+        help_text="Women delivering in the period with ≥5 antenatal visits ÷ live births × 100."
+    )
+    postpartum_visit = _Rate(
+        help_text="Women delivering in the period with a postpartum visit from the delivery to 28 days after "
+        "discharge (after the delivery when no discharge is recorded) ÷ live births × 100."
+    )
+    on_time_reporting = _Rate(
+        help_text="Orange and red grading reports due in the period (not cancelled) submitted by their "
+        "deadline (orange 3 days, red 24 h) ÷ those reports × 100."
+    )
+    appropriate_tier_delivery = _Rate(
+        help_text="Women orange or red when their delivery was recorded who delivered at a tertiary hospital "
+        "or a critical maternal care centre ÷ orange and red women delivering × 100."
+    )
+    near_miss_ratio = serializers.FloatField(
+        allow_null=True, help_text="Near-miss events per 1,000 live births; null without live births."
+    )
+    severe_maternal_outcome_ratio = serializers.FloatField(
+        allow_null=True, help_text="(Near-miss events + maternal deaths) per 1,000 live births."
+    )
+    mortality_index = serializers.FloatField(
+        allow_null=True, help_text="Maternal deaths ÷ (near-miss events + maternal deaths) × 100."
+    )
+    followups_due_7_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="Open follow-up windows whose deadline falls from today to 6 days ahead (live, from the "
+        "reminder rows).",
     )
     suppressed = serializers.ListField(child=serializers.CharField())
     unavailable = serializers.ListField(child=serializers.CharField(), help_text="Figures not computed yet.")
@@ -132,3 +177,26 @@ class DashboardTimelinessSerializer(serializers.Serializer):
     consult_conclusion = _ConsultTimings()
     alerts = _Alerts()
     suppressed = serializers.ListField(child=serializers.CharField())
+
+
+class _Week(serializers.Serializer):
+    week = serializers.CharField(help_text="ISO week, e.g. 2026-W11.")
+    start = serializers.DateField(help_text="Its Monday (Asia/Shanghai).")
+    value = serializers.IntegerField(
+        allow_null=True,
+        help_text="Events of the week, or the census at the end of the week (the current week: now). Null: "
+        "suppressed (1 to 4, aggregate-only) or no census snapshot that week.",
+    )
+
+
+class DashboardSeriesSerializer(serializers.Serializer):
+    """A weekly series of one indicator for the scope, oldest week first, ending with the current week."""
+
+    scope = _Scope()
+    indicator = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["events", "census"])
+    weeks = _Week(many=True)
+    suppressed = serializers.ListField(
+        child=serializers.DateField(), help_text="Mondays of the weeks whose value is suppressed."
+    )
+    as_of = serializers.DateTimeField()

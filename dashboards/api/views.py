@@ -14,8 +14,9 @@ from core.api.views import ERROR_RESPONSES
 from ..access import dashboard_scope
 from ..periods import parse_period
 from ..selectors import summary_get
+from ..series import DEFAULT_WEEKS, MAX_WEEKS, SERIES, parse_series, series_get
 from ..timeliness import timeliness_get
-from .serializers import DashboardSummarySerializer, DashboardTimelinessSerializer
+from .serializers import DashboardSeriesSerializer, DashboardSummarySerializer, DashboardTimelinessSerializer
 
 SCOPE_PARAMETERS = [
     OpenApiParameter("region", OpenApiTypes.STR, description="GB/T 2260 code of a region (6 digits)."),
@@ -84,3 +85,39 @@ class DashboardTimelinessView(APIView):
             facility=request.query_params.get("facility") or None,
         )
         return Response(timeliness_get(scope=scope, period=period))
+
+
+class DashboardSeriesView(APIView):
+    """A weekly series (ISO weeks, Monday start, Asia/Shanghai) of one indicator for the scope: events
+    from the weekly counters, census figures from the weekly snapshots with the current week live. Same
+    scope rules and suppression as the summary. Queries: the session and user, the scope's region or
+    facility, one over the counters."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Dashboard weekly series",
+        parameters=[
+            OpenApiParameter(
+                "indicator", OpenApiTypes.STR, required=True, enum=list(SERIES), description="The indicator."
+            ),
+            OpenApiParameter(
+                "weeks",
+                OpenApiTypes.INT,
+                description=f"How many weeks, ending with the current one "
+                f"(1–{MAX_WEEKS}; default {DEFAULT_WEEKS}).",
+            ),
+            *SCOPE_PARAMETERS[:2],
+        ],
+        responses={200: DashboardSeriesSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> Response:
+        indicator, weeks = parse_series(
+            request.query_params.get("indicator"), request.query_params.get("weeks")
+        )
+        scope = dashboard_scope(
+            request.user,
+            region=request.query_params.get("region") or None,
+            facility=request.query_params.get("facility") or None,
+        )
+        return Response(series_get(scope=scope, indicator=indicator, weeks=weeks))

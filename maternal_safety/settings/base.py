@@ -309,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # The weekly trend of census figures (women by colour): the week's snapshot, replaced daily.
+    "dashboard-census-snapshot": {
+        "task": "dashboards.tasks.census_snapshot_take_task",
+        "schedule": crontab(minute="50", hour="23"),
+        "options": {"expires": 60 * 60},
+    },
     "alerts-rearm": {
         "task": "notifications.tasks.alerts_rearm_task",
         "schedule": crontab(minute="*/5"),

@@ -5,10 +5,12 @@ import datetime as dt
 import random
 
 from accounts.choices import Role
-from cases.models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy
+from cases.models import Delivery, MaternalDeath, NearMissEvent, Newborn, Pregnancy, Visit
+from facilities.models import Facility
 from referrals.models import Referral
 from reminders.models import FollowUp
 from reminders.services import followups_sweep
+from risk.models import CatalogueVersion, RiskAssessment, RiskReport
 from tests.factories import PregnancyFactory, UserFactory
 
 from .conftest import NOW
@@ -55,7 +57,13 @@ class Mix:
     def referrals(self) -> None:
         facilities = self.facilities
         made = []
-        for i, p in enumerate(self.open[230:240]):
+        # Women without an open referral: the seed's care stage refers some of the cohort already.
+        busy = set(
+            Referral.objects.filter(status__in=["requested", "accepted", "departed", "arrived"]).values_list(
+                "pregnancy_id", flat=True
+            )
+        )
+        for i, p in enumerate([p for p in self.open[230:] if p.id not in busy][:10]):
             to = facilities[(i + 7) % len(facilities)]
             if to.id == p.managing_facility_id:
                 to = facilities[(i + 8) % len(facilities)]
@@ -139,9 +147,87 @@ class Mix:
         )
         windows[8].delete()
 
+    def cohort_changes(self) -> None:
+        """What moves the delivery cohort's figures and the grading reports: visits recorded late, edited
+        and deleted, a discharge date recorded, a delivering facility designated, a delivered woman
+        regraded (must not move her colour at delivery), reports on time, late, pending and cancelled."""
+        facilities, clinician = self.facilities, self.clinician
+        delivered = list(Delivery.objects.select_related("pregnancy").order_by("id")[10:40])
+        for d in delivered[:6]:  # postpartum visits: day 3, day 27, day 40 (too late), before birth
+            for days, kind in ((3, "postpartum"), (27, "check_42d"), (40, "postpartum"), (-2, "postpartum")):
+                if self.rng.random() < 0.6:
+                    Visit.objects.create(
+                        pregnancy=d.pregnancy,
+                        kind=kind,
+                        visited_at=d.delivered_at + dt.timedelta(days=days),
+                        facility=facilities[0],
+                        clinician=clinician,
+                    )
+        first = delivered[6]  # an early antenatal visit recorded after the delivery, then five more
+        for i in range(6):
+            Visit.objects.create(
+                pregnancy=first.pregnancy,
+                kind="antenatal",
+                visited_at=first.delivered_at - dt.timedelta(days=250 - 30 * i),
+                ga_days=30 + 30 * i,
+                facility=facilities[0],
+                clinician=clinician,
+            )
+        visits = list(Visit.objects.filter(pregnancy__delivery__in=delivered[7:12]).order_by("id"))
+        Visit.objects.filter(id__in=[v.id for v in visits[:3]]).update(kind="emergency")
+        Visit.objects.filter(id__in=[v.id for v in visits[3:5]]).update(ga_days=120)
+        Visit.objects.filter(id__in=[v.id for v in visits[5:7]]).delete()
+        Visit.objects.filter(id=visits[0].id).update(notes="moves no figure")
+        late = delivered[12]
+        late.discharged_at = late.delivered_at + dt.timedelta(days=20)
+        late.save(update_fields=["discharged_at"])
+        # delivered women regraded afterwards: their colour at delivery stays
+        Pregnancy.objects.filter(id__in=[d.pregnancy_id for d in delivered[13:20]]).update(risk_color="red")
+        # a new orange delivery, at a facility later designated a critical-care centre
+        secondary = next(f for f in facilities if f.tier == "secondary" and f.critical_care_level is None)
+        mother = PregnancyFactory(
+            managing_facility=secondary, risk_color="orange", patient__record_number="MS980000001"
+        )
+        Delivery.objects.create(pregnancy=mother, delivered_at=NOW, facility=secondary, mode="svd")
+        Facility.objects.filter(id=secondary.id).update(critical_care_level="county")
+        self._reports(delivered[20:30])
+
+    def _reports(self, deliveries) -> None:
+        version = CatalogueVersion.objects.order_by("id").first()
+        for i, d in enumerate(deliveries):
+            color = ["orange", "red", "yellow"][i % 3]
+            assessment = RiskAssessment.objects.create(
+                pregnancy=d.pregnancy,
+                catalogue_version=version,
+                status="confirmed",
+                proposed_color=color,
+                color=color,
+                facility=self.facilities[i % 4],
+                assessed_by=self.clinician,
+                confirmed_at=NOW - dt.timedelta(days=i),
+            )
+            due = NOW - dt.timedelta(days=i) + dt.timedelta(hours=24 if color == "red" else 72)
+            submitted = due + dt.timedelta(hours=(-2, 5, None)[i % 3]) if i % 3 != 2 else None
+            RiskReport.objects.create(
+                pregnancy=d.pregnancy,
+                assessment=assessment,
+                color=color,
+                region=self.facilities[i % 4].region,
+                facility=self.facilities[i % 4],
+                status=["submitted", "submitted", "due", "cancelled"][i % 4] if submitted else "due",
+                due_at=due,
+                confirmed_at=NOW - dt.timedelta(days=i),
+                submitted_at=submitted,
+            )
+        reports = list(RiskReport.objects.order_by("id"))
+        RiskReport.objects.filter(id=reports[0].id).update(status="cancelled")
+        RiskReport.objects.filter(id=reports[1].id).update(submitted_at=reports[1].due_at, status="submitted")
+        RiskReport.objects.filter(id=reports[2].id).update(due_at=reports[2].due_at - dt.timedelta(days=40))
+
     def all(self) -> None:
         self.grades_moves_and_deletes()
         self.follow_ups()
         self.referrals()
         self.births()
         self.deaths_and_near_misses()
+        self.cohort_changes()

@@ -11,19 +11,28 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.choices import Role
-from cases.models import Delivery, MaternalDeath, Newborn, Pregnancy
-from dashboards.models import CensusCounter, MonthlyCounter
+from cases.models import Delivery, MaternalDeath, Newborn, Pregnancy, Visit
+from dashboards.models import CensusCounter, DeliveryFact, MonthlyCounter
 from referrals.models import Referral
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
 
 from .mix import Mix
-from .recount import census_recount, monthly_recount, stored_counters
+from .recount import (
+    census_recount,
+    due_recount,
+    monthly_recount,
+    stored_counters,
+    stored_due,
+    stored_weekly,
+    week_of,
+)
 
 
 def assert_counters_equal_recount():
     census, monthly = stored_counters()
     assert census == census_recount()
     assert monthly == monthly_recount()
+    assert stored_due() == due_recount()
 
 
 def test_counters_equal_a_recount_after_a_realistic_mix_of_changes(seeded_region):
@@ -95,3 +104,31 @@ def test_month_buckets_are_local_days_of_asia_shanghai(db, home_facility):
     row = MonthlyCounter.objects.get(facility=home_facility, key="maternal_deaths")
     assert (row.month, row.n) == (dt.date(2025, 10, 1), 1)
     assert timezone.localtime(MaternalDeath.objects.get().died_at).date() == dt.date(2025, 10, 1)
+
+
+def test_weekly_counters_and_cohort_figures_equal_a_recount_after_the_mix(seeded_region):
+    assert_counters_equal_recount()
+    assert stored_weekly() == monthly_recount(bucket=week_of)
+    Mix(seeded_region).all()
+    assert_counters_equal_recount()
+    assert stored_weekly() == monthly_recount(bucket=week_of)
+    call_command("dashboard_counters", "--check", stdout=io.StringIO())
+    keys = set(MonthlyCounter.objects.filter(n__gt=0).values_list("key", flat=True))
+    cohort = {"early_booking", "anc_1", "anc_5", "postpartum_visit", "high_risk", "appropriate_tier"}
+    assert keys >= {f"cohort:{k}" for k in cohort} | {"reports_due", "reports_on_time"}
+
+
+def test_a_delivered_woman_keeps_the_colour_she_delivered_with(db, home_facility):
+    woman = PregnancyFactory(managing_facility=home_facility, risk_color="orange")
+    Delivery.objects.create(pregnancy=woman, delivered_at=timezone.now(), facility=home_facility, mode="svd")
+    assert MonthlyCounter.objects.get(key="cohort:high_risk").n == 1
+    Pregnancy.objects.filter(id=woman.id).update(risk_color="green")
+    Visit.objects.create(
+        pregnancy=woman, kind="postpartum", visited_at=timezone.now(), facility=home_facility
+    )
+    assert DeliveryFact.objects.get().color == "orange"
+    assert set(DeliveryFact.objects.get().keys) == {"cohort:high_risk", "cohort:postpartum_visit"}
+    assert MonthlyCounter.objects.get(key="cohort:high_risk").n == 1
+    Delivery.objects.filter(pregnancy=woman).delete()  # a wrong record removed: nothing remains
+    assert not DeliveryFact.objects.exists()
+    assert set(MonthlyCounter.objects.filter(key__startswith="cohort:").values_list("n", flat=True)) == {0}

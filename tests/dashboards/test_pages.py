@@ -120,6 +120,42 @@ def test_the_page_costs_a_constant_number_of_queries(client, supervisor, cohort,
     assert count() == first
     # user, her region (the scope), the summary counters, the timeliness statement (one over referrals,
     # consults and alerts: dashboards.timeliness), the per-facility counters and their facilities, the
-    # parent region (the "up one level" link), and the session's idle-timeout stamp (savepoint, update,
-    # release)
-    assert first == 10
+    # parent region (the "up one level" link), one per weekly trend chart (six), and the session's
+    # idle-timeout stamp (savepoint, update, release)
+    assert first == 16
+
+
+def test_the_xlsx_export_opens_and_equals_the_csv_and_is_audited(client, supervisor, cohort):
+    import openpyxl
+
+    client.force_login(supervisor)
+    response = client.get("/dashboards/export.xlsx", {"period": "SY2026"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200 and response["Content-Type"].endswith("spreadsheetml.sheet")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    as_csv = client.get("/dashboards/export.csv", {"period": "SY2026"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert cells == list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert cells[0][:2] == ["机构", "机构代码"] and cells[-1][0] == "合计"
+    assert isinstance(sheet.cell(row=len(cells), column=4).value, int)  # numbers stay numbers
+    formats = list(AuditEvent.objects.filter(action="export").values_list("changes__format", flat=True))
+    assert sorted(formats) == ["csv", "xlsx"]
+
+
+def test_a_trend_table_is_on_the_page_and_exports_the_same_weeks(client, supervisor, cohort):
+    import openpyxl
+
+    from dashboards.access import dashboard_scope
+    from dashboards.series import series_get
+
+    client.force_login(supervisor)
+    page = client.get("/dashboards/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="trend-red"' in page and 'id="trend-red-chart"' in page and "<script>" not in page
+    weeks = series_get(scope=dashboard_scope(supervisor), indicator="red", weeks=12)["weeks"]
+    response = client.get("/dashboards/export.xlsx", {"table": "series:red"}, HTTP_ACCEPT_LANGUAGE="en")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0] == ("ISO week", "Week starting", "Red")
+    assert [list(r) for r in rows[1:]] == [[w["week"], w["start"], w["value"]] for w in weeks]
+    assert weeks[-1]["value"] == 3  # the current week: the census now
+    event = AuditEvent.objects.filter(action="export").get()
+    assert event.changes["table"] == "series:red" and event.changes["format"] == "xlsx"
+    assert client.get("/dashboards/export.csv", {"table": "series:nope"}).status_code == 404

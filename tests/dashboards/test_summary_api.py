@@ -331,3 +331,89 @@ def test_the_summary_costs_the_same_few_queries_for_a_facility_a_region_and_the_
     for _ in range(30):
         PregnancyFactory(managing_facility=FacilityFactory(region=home_facility.region), risk_color="red")
     assert count(supervisor, {}) == 6
+
+
+def _cohort_expected(prefix: str, start: dt.date, end: dt.date, births: int) -> dict:
+    """The rates, ratios and due-soon count of the summary from the raw rows (tests/dashboards/recount.py)."""
+    from dashboards.models import DeliveryFact  # noqa: F401 (colour at delivery, read by cohort_recount)
+    from facilities.models import Facility
+    from risk.models import RiskReport
+
+    from .recount import cohort_recount
+
+    in_region = set(Facility.objects.filter(region_code__startswith=prefix).values_list("id", flat=True))
+    since, until = _local_midnight(start), _local_midnight(end)
+    counts = {
+        k: 0 for k in ("early_booking", "anc_1", "anc_5", "postpartum_visit", "high_risk", "appropriate_tier")
+    }
+    for facility, moment, keys in cohort_recount():
+        if facility in in_region and since <= moment < until:
+            for key in keys:
+                counts[key.removeprefix("cohort:")] += 1
+    reports = RiskReport.objects.filter(
+        facility__region_code__startswith=prefix,
+        color__in=["orange", "red"],
+        due_at__gte=since,
+        due_at__lt=until,
+    ).exclude(status="cancelled")
+    on_time = sum(1 for r in reports if r.submitted_at and r.submitted_at <= r.due_at)
+
+    def rate(n, d):
+        return {"numerator": n, "denominator": d, "rate_pct": round(n * 100 / d, 1) if d else None}
+
+    today = timezone.localdate()
+    return {
+        "early_booking": rate(counts["early_booking"], births),
+        "anc_1_visit": rate(counts["anc_1"], births),
+        "anc_5_visits": rate(counts["anc_5"], births),
+        "postpartum_visit": rate(counts["postpartum_visit"], births),
+        "on_time_reporting": rate(on_time, reports.count()),
+        "appropriate_tier_delivery": rate(counts["appropriate_tier"], counts["high_risk"]),
+        "followups_due_7_days": FollowUp.objects.filter(
+            managing_facility__region_code__startswith=prefix,
+            due_by__gte=today,
+            due_by__lt=today + dt.timedelta(days=7),
+        )
+        .exclude(status="closed")
+        .count(),
+    }
+
+
+@pytest.mark.parametrize("period", ["SY2026", "2026-03"])
+def test_the_new_indicators_equal_a_recount_from_raw_rows(seeded_region, api, period):
+    Mix(seeded_region).all()
+    for username, prefix in (("sup.nanning", "4501"), ("sup.guangxi", "45")):
+        body = api.as_user(User.objects.get(username=username)).get(URL, {"period": period}).json()
+        start, end = (
+            dt.date.fromisoformat(body["period"]["start"]),
+            dt.date.fromisoformat(body["period"]["end"]),
+        )
+        expected = _cohort_expected(prefix, start, end + dt.timedelta(days=1), body["live_births"])
+        assert {key: body[key] for key in expected} == expected
+        births, deaths, near = body["live_births"], body["maternal_deaths"], body["near_miss_events"]
+        assert body["near_miss_ratio"] == (round(near * 1000 / births, 1) if births else None)
+        assert body["severe_maternal_outcome_ratio"] == (
+            round((near + deaths) * 1000 / births, 1) if births else None
+        )
+        assert body["mortality_index"] == (
+            round(deaths * 100 / (near + deaths), 1) if near + deaths else None
+        )
+    assert body["anc_1_visit"]["numerator"] > 0 and body["early_booking"]["numerator"] > 0
+
+
+def test_small_rates_are_suppressed_with_their_percentages(api, auditor, home_facility):
+    from django.utils import timezone as tz
+
+    for color in ("orange", "red", "green"):
+        woman = PregnancyFactory(managing_facility=home_facility, risk_color=color)
+        delivery = Delivery.objects.create(
+            pregnancy=woman, delivered_at=tz.now(), facility=home_facility, mode="svd"
+        )
+        Newborn.objects.create(delivery=delivery, outcome="live_birth")
+    body = api.as_user(auditor).get(URL, {"facility": str(home_facility.external_id)}).json()
+    assert body["appropriate_tier_delivery"] == {"numerator": 0, "denominator": None, "rate_pct": None}
+    assert body["anc_1_visit"] == {"numerator": 0, "denominator": None, "rate_pct": None}
+    assert body["near_miss_ratio"] is None
+    assert {"appropriate_tier_delivery.denominator", "appropriate_tier_delivery.rate_pct"} <= set(
+        body["suppressed"]
+    )

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.choices import Role
+from dashboards.services import census_snapshot_take
 from facilities.choices import CriticalCareLevel, Tier
 from referrals.models import Referral
 from tests.factories import FacilityFactory, PatientFactory, PregnancyFactory, UserFactory
@@ -71,6 +72,8 @@ def region_cohort(home_facility, other_facility, city):
             departed_at=requested + dt.timedelta(minutes=50),
             arrived_at=requested + dt.timedelta(minutes=50 + 40 + 10 * i),
         )
+    # last week's census snapshot (the daily task), so the red trend has a point before "now"
+    census_snapshot_take(now=now - dt.timedelta(days=7))
     return reds, elsewhere
 
 
@@ -89,8 +92,17 @@ def test_supervisor_clicks_the_red_bar_and_sees_the_red_women_of_her_region(
     expect(page.locator(f'{acceptance} td[data-key$=".median_minutes"]')).to_have_text("21 分钟")
     expect(page.locator(f'{acceptance} td[data-key$=".within_target_pct"]')).to_have_text("33.3%")
     assert_no_horizontal_overflow(page)
+    # the weekly trends: every chart drawn from its table; the red census now is the last week's row
+    expect(page.locator("canvas.dash-trend__canvas[data-ready=true]")).to_have_count(6)
+    expect(page.locator("#trend-red tbody tr").last.locator("td.num")).to_have_text("3")
+    expect(page.locator("#trend-red tbody tr").nth(-2).locator("td.num")).to_have_text("3")
+    referrals = page.locator("#trend-referrals_requested tbody tr td.num").all_text_contents()
+    assert sum(int(v.strip()) for v in referrals) == 6
     page.screenshot(path=str(SHOTS / "dashboard-zh.png"), full_page=True)
     page.locator("#timeliness").screenshot(path=str(SHOTS / "dashboard-timeliness-zh.png"))
+    page.locator("#trends").screenshot(path=str(SHOTS / "dashboard-trends-zh.png"))
+    page.locator("#rates-table").screenshot(path=str(SHOTS / "dashboard-rates-zh.png"))
+    page.locator(".dash-cards").screenshot(path=str(SHOTS / "dashboard-cards-zh.png"))
 
     page.locator("#color-chart").scroll_into_view_if_needed()
     point = page.evaluate(RED_BAR)
@@ -109,6 +121,9 @@ def test_supervisor_clicks_the_red_bar_and_sees_the_red_women_of_her_region(
     expect(page.locator("h1")).to_have_text("Dashboard")
     expect(page.locator("#color-chart[data-ready=true]")).to_be_attached()
     expect(page.locator(f'{acceptance} td[data-key$=".p90_minutes"]')).to_have_text("31 min")
+    expect(page.locator("canvas.dash-trend__canvas[data-ready=true]")).to_have_count(6)
     assert_no_horizontal_overflow(page)
     page.screenshot(path=str(SHOTS / "dashboard-en.png"), full_page=True)
+    page.locator("#trends").screenshot(path=str(SHOTS / "dashboard-trends-en.png"))
+    page.locator("#rates-table").screenshot(path=str(SHOTS / "dashboard-rates-en.png"))
     page.locator("#timeliness").screenshot(path=str(SHOTS / "dashboard-timeliness-en.png"))

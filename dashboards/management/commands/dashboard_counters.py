@@ -17,6 +17,18 @@ _DIFF = """
     FULL JOIN (SELECT facility_id, key, month, n FROM dashboards_monthlycounter WHERE n <> 0) e
         USING (facility_id, key, month)
     WHERE s.n IS DISTINCT FROM e.n
+    UNION ALL
+    SELECT 'weekly', facility_id, key, week, COALESCE(s.n, 0), COALESCE(e.n, 0)
+    FROM pg_temp.stored_weekly s
+    FULL JOIN (SELECT facility_id, key, week, n FROM dashboards_weeklycounter WHERE n <> 0) e
+        USING (facility_id, key, week)
+    WHERE s.n IS DISTINCT FROM e.n
+    UNION ALL
+    SELECT 'due', facility_id, 'followups_due', due_on, COALESCE(s.n, 0), COALESCE(e.n, 0)
+    FROM pg_temp.stored_due s
+    FULL JOIN (SELECT facility_id, due_on, n FROM dashboards_followupduecounter WHERE n <> 0) e
+        USING (facility_id, due_on)
+    WHERE s.n IS DISTINCT FROM e.n
     ORDER BY 1, 2, 3, 4"""
 
 
@@ -37,14 +49,15 @@ class Command(BaseCommand):
                 cursor.execute("SELECT dashboards_rebuild_counters()")
                 cursor.execute(
                     "SELECT (SELECT count(*) FROM dashboards_censuscounter), "
-                    "(SELECT count(*) FROM dashboards_monthlycounter)"
+                    "(SELECT count(*) FROM dashboards_monthlycounter), "
+                    "(SELECT count(*) FROM dashboards_weeklycounter)"
                 )
-                census, monthly = cursor.fetchone()
-            self.stdout.write(f"rebuilt {census} census and {monthly} monthly counters")
+                census, monthly, weekly = cursor.fetchone()
+            self.stdout.write(f"rebuilt {census} census, {monthly} monthly and {weekly} weekly counters")
             return
         differences = self._differences()
         for source, facility_id, key, month, stored, expected in differences:
-            when = f" {month:%Y-%m}" if month else ""
+            when = f" {month:%Y-%m-%d}" if month else ""
             self.stderr.write(
                 f"{source} facility {facility_id} {key}{when}: stored {stored}, recount {expected}"
             )
@@ -61,6 +74,14 @@ class Command(BaseCommand):
             cursor.execute(
                 "CREATE TEMP TABLE stored_monthly AS "
                 "SELECT facility_id, key, month, n FROM dashboards_monthlycounter WHERE n <> 0"
+            )
+            cursor.execute(
+                "CREATE TEMP TABLE stored_weekly AS "
+                "SELECT facility_id, key, week, n FROM dashboards_weeklycounter WHERE n <> 0"
+            )
+            cursor.execute(
+                "CREATE TEMP TABLE stored_due AS "
+                "SELECT facility_id, due_on, n FROM dashboards_followupduecounter WHERE n <> 0"
             )
             cursor.execute("SELECT dashboards_rebuild_counters()")
             cursor.execute(_DIFF)

@@ -61,9 +61,45 @@
     return chart;
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawColourChart);
-  } else {
+  /* One line chart per weekly series, from the rows of the table named by data-table. A suppressed or
+     missing week (empty data-value) is a gap in the line, not a zero. */
+  function drawTrendCharts() {
+    if (typeof window.Chart === "undefined") { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("canvas.dash-trend__canvas"), function (canvas) {
+      var table = document.getElementById(canvas.getAttribute("data-table"));
+      if (!table) { return; }
+      var rows = Array.prototype.map.call(table.querySelectorAll("tbody tr[data-week]"), function (tr) {
+        var raw = tr.getAttribute("data-value");
+        return { week: tr.getAttribute("data-week"), value: raw === "" ? null : Number(raw) };
+      });
+      var line = canvas.getAttribute("data-color") ? colour(canvas.getAttribute("data-color")) : "#2f5d8a";
+      new window.Chart(canvas, {
+        type: "line",
+        data: {
+          labels: rows.map(function (r) { return r.week.slice(5); }),
+          datasets: [{ data: rows.map(function (r) { return r.value; }), borderColor: line,
+                       backgroundColor: line, pointRadius: 2, spanGaps: false, tension: 0 }]
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { legend: { display: false } },
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { maxRotation: 0, autoSkip: true } } }
+        }
+      });
+      canvas.setAttribute("data-ready", "true");
+    });
+  }
+
+  function drawAll() {
     drawColourChart();
+    drawTrendCharts();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
   }
 })();
