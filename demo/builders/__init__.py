@@ -9,6 +9,7 @@ differs — or, for bulk synthetic rows, add only what is missing (``pregnancies
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .care import build_care
 from .context import SeedContext
 from .facilities import build_departments, build_facilities
 from .followups import build_followups
@@ -42,6 +43,13 @@ STEPS: tuple[Step, ...] = (
         "pregnancies",
         build_pregnancies,
         lambda ctx: (ctx.options.get("pregnancies") or 0) > 0,
+        own_transactions=True,
+    ),
+    # the cohort's grades, referrals, consultations and alerts (before the windows, which use the grade)
+    Step(
+        "care",
+        build_care,
+        lambda ctx: (ctx.options.get("pregnancies") or 0) > 0 and not ctx.options.get("no_care"),
         own_transactions=True,
     ),
     # last: the windows of pregnancies loaded in bulk (and of any other open pregnancy without one)

@@ -64,6 +64,7 @@ def seed(tmp_path, pregnancies=N, name="summary.json") -> tuple[dict, str]:
         "seed_demo",
         "--no-progress",
         "--no-stories",  # the cohort alone (no audit rows, exact counts); stories: test_seed_stories
+        "--no-care",  # ungraded: the grades, referrals, consults and alerts are tested in test_seed_care
         seed=SEED,
         now=NOW.isoformat(),
         pregnancies=pregnancies,
@@ -149,7 +150,7 @@ def test_status_mix_is_roughly_as_specified(pregnancies):
     assert share.get(S.LOST_TO_FOLLOW_UP, 0) <= 0.04
     assert share.get(S.TRANSFERRED_OUT, 0) <= 0.03
     assert share.get(S.MATERNAL_DEATH, 0) <= 0.01
-    assert all(p.risk_color is None and not p.purple for p in pregnancies)  # grading comes later
+    assert all(p.risk_color is None and not p.purple for p in pregnancies)  # --no-care: see test_seed_care
 
 
 def test_every_resident_id_validates_matches_her_birth_date_and_is_unique(seeded, db):

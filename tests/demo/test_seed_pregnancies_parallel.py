@@ -44,8 +44,12 @@ def test_parallel_jobs_load_every_batch_and_leave_no_work_tables(tmp_path, monke
     numbers = [n for n in Patient.objects.values_list("id_number", flat=True) if n]
     assert len(numbers) == len(set(numbers)) and all(parse_resident_id(n).number == n for n in numbers)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass('demo_seed_w'), to_regclass('demo_seed_p')")
-        assert cursor.fetchone() == (None, None)
+        cursor.execute(
+            "SELECT to_regclass('demo_seed_w'), to_regclass('demo_seed_p'), to_regclass('demo_care_p'),"
+            " to_regclass('demo_care_fac')"
+        )
+        assert cursor.fetchone() == (None, None, None, None)
+    assert Pregnancy.objects.filter(risk_color__isnull=False).count() > 150  # graded by the care step too
 
     again, output = seed(tmp_path, pregnancies=230, jobs=2)
     assert again["pregnancies"]["total"] == Pregnancy.objects.count() == 230

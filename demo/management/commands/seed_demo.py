@@ -83,6 +83,14 @@ class Command(BaseCommand):
             help="Do not add the curated demo stories (about thirty women at the demo logins' hospitals with "
             "grades, referrals, MDT consultations, a delivery and alerts, created through the services).",
         )
+        parser.add_argument(
+            "--no-care",
+            action="store_true",
+            help="With --pregnancies: do not grade the cohort (five-colour grades, case management, reports, "
+            "referrals with their access grants, MDT consultations and their alerts, about 50 %% yellow or "
+            "above and 11 %% orange or above). Without it, every run grades what is not graded yet, so "
+            "re-running upgrades a cohort seeded before.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Do not show progress bars.")
         parser.add_argument(
             "--now",
