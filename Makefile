@@ -19,7 +19,7 @@ BASE_PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; then \
 	echo $$p; break; fi; done)
 
-.PHONY: help run test fuzz migrate seed lint messages schema clean-run venv venv-dev bench-reminders
+.PHONY: help run test fuzz migrate seed lint messages schema clean-run venv venv-dev bench bench-reminders
 
 help:
 	@echo "make run        start web (gunicorn), Celery worker and beat on http://127.0.0.1:8000"
@@ -31,6 +31,8 @@ help:
 	@echo "make schema     regenerate docs/openapi.yaml (tests/test_deployment.py checks it is current)"
 	@echo "make clean-run  remove .run/ (embedded database, private redis, logs)"
 	@echo "make fuzz       the full schemathesis budget against docs/openapi.yaml (FUZZ_EXAMPLES=25 by default)"
+	@echo "make bench      regional load test: seed (1M), gunicorn + wrk, targets; results in bench/results/"
+	@echo "                (make bench ARGS='--scale 20000 --duration 5 --only worklist_api --skip-micro')"
 	@echo "make bench-reminders  reminders/s delivered by two Celery workers (private Redis, bench database)"
 
 # --- virtualenv ------------------------------------------------------------------------------------
@@ -86,6 +88,10 @@ schema: $(VENV)/.installed-run
 
 fuzz: $(VENV)/.installed-dev
 	scripts/test.sh -m fuzz tests/security $(ARGS)
+
+# BENCH_DATABASE_URL selects the bench database (default postgres://postgres@127.0.0.1:5432/ms_bench).
+bench: $(VENV)/.installed-run
+	$(PY) bench/regional.py $(ARGS)
 
 bench-reminders: $(VENV)/.installed-run
 	$(PY) bench/reminders.py $(ARGS)

@@ -1,0 +1,207 @@
+"""What ``make bench`` sends: the endpoints, who sends them, and what is measured in process beforehand.
+
+``prepare`` runs inside the harness (Django set up with the bench settings, same database and cache
+as the server): it issues an API token and a session for each bench user, picks the clinician's
+pregnancies for the rotating case pages and visits, counts the queries of one request per endpoint
+(``CaptureQueriesContext`` through the test client, after a warm-up request), captures the read SQL
+of the endpoints that have a minimal twin and times that SQL through psycopg.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.load.wrkrun import Request
+
+# name -> (who sends it, what): the order is the order of the runs
+ENDPOINTS = {
+    "worklist_api": "clinician: GET /api/v1/pregnancies/ (token)",
+    "worklist_page": "clinician: GET / (session)",
+    "case_page": "clinician: GET /cases/pregnancies/<id>/ rotating over her pregnancies (session)",
+    "dashboard_summary": "supervisor: GET /api/v1/dashboard/summary/ (token)",
+    "visit_entry": "clinician: POST /api/v1/pregnancies/<id>/visits/ rotating (token; grading + audit)",
+    "consult_board": "MDT coordinator: GET /consults/board/ (session)",
+}
+# Endpoints measured against a minimal view running the same read SQL in the same run.
+MINIMAL_FOR = ("worklist_api", "case_page", "dashboard_summary")
+# A clinical day: mostly clinicians reading, some visits written, supervisors on their dashboards.
+MIXED_WEIGHTS = {
+    "case_page": 30,
+    "worklist_page": 15,
+    "worklist_api": 15,
+    "dashboard_summary": 15,
+    "visit_entry": 10,
+    "consult_board": 5,
+}
+PROXY = {"X-Forwarded-Proto": "https"}  # what the TLS-terminating reverse proxy adds
+ROTATE = 200  # pregnancies in the rotation of case pages and visits
+MINIMAL_VARIANTS = 20  # case pages whose SQL the minimal view replays
+VISIT_BODIES = (
+    {
+        "kind": "antenatal",
+        "sbp_mmhg": 118,
+        "dbp_mmhg": 74,
+        "pulse_bpm": 82,
+        "weight_kg": "61.5",
+        "fundal_height_cm": 28,
+        "fetal_heart_rate": 142,
+        "proteinuria": "negative",
+    },
+    {
+        "kind": "antenatal",
+        "sbp_mmhg": 126,
+        "dbp_mmhg": 82,
+        "pulse_bpm": 88,
+        "weight_kg": "67.0",
+        "hb_g_l": 112,
+        "fetal_heart_rate": 138,
+    },
+    {
+        "kind": "antenatal",
+        "sbp_mmhg": 112,
+        "dbp_mmhg": 70,
+        "pulse_bpm": 76,
+        "temperature_c": "36.6",
+        "spo2_pct": 98,
+        "respiratory_rate": 16,
+        "fetal_heart_rate": 146,
+    },
+)
+
+
+@dataclass
+class Plan:
+    requests: dict[str, list[Request]] = field(default_factory=dict)
+    minimal_requests: dict[str, list[Request]] = field(default_factory=dict)
+    queries: dict[str, int] = field(default_factory=dict)
+    plain_sql: dict[str, dict] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class Actor:
+    """A bench user with an API token and a logged-in session (cookie) of the test client."""
+
+    def __init__(self, username: str) -> None:
+        from django.test import Client
+
+        from accounts.models import User
+        from accounts.services import api_token_issue
+
+        self.user = User.objects.select_related("facility").get(username=username)
+        raw, _ = api_token_issue(actor=self.user)
+        self.client = Client(
+            HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https", raise_request_exception=False
+        )
+        self.client.force_login(self.user)
+        cookie = self.client.cookies["sessionid"].value
+        self.api_headers = PROXY | {"Authorization": f"Token {raw}"}
+        self.page_headers = PROXY | {"Cookie": f"sessionid={cookie}"}
+
+    def describe(self) -> str:
+        facility = self.user.facility.name if self.user.facility_id else "no facility"
+        return f"{self.user.username} ({', '.join(self.user.roles)}; {facility})"
+
+    def call(self, request: Request):
+        """The response to ``request`` through the test client, with the same credentials as wrk."""
+        extra = {
+            f"HTTP_{k.upper().replace('-', '_')}": v
+            for k, v in request.headers.items()
+            if k not in ("Cookie", "Content-Type")
+        }
+        if request.method == "GET":
+            return self.client.get(request.path, **extra)
+        return self.client.generic(
+            request.method,
+            request.path,
+            request.body or "",
+            content_type=request.headers.get("Content-Type", "application/json"),
+            **extra,
+        )
+
+
+def capture(actor: Actor, request: Request, expect: int) -> list[dict]:
+    """The SQL of one request (after a warm-up one); fails clearly on an unexpected status."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for attempt in ("warm-up", "measured"):
+        with CaptureQueriesContext(connection) as ctx:
+            response = actor.call(request)
+        if response.status_code != expect:
+            raise RuntimeError(
+                f"{request.method} {request.path} as {actor.user.username} ({attempt}): "
+                f"{response.status_code}, expected {expect}: {response.content[:300]!r}"
+            )
+    return list(ctx.captured_queries)
+
+
+def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
+    from bench.load.replay import read_statements, time_plain_sql, write_replay_file
+    from cases.selectors import pregnancy_list
+
+    plan = Plan()
+    clinician, supervisor, coordinator = (
+        Actor(args.clinician),
+        Actor(args.supervisor),
+        Actor(args.coordinator),
+    )
+    plan.users = {
+        "clinician": clinician.describe(),
+        "supervisor": supervisor.describe(),
+        "coordinator": coordinator.describe(),
+    }
+    active = list(
+        pregnancy_list(actor=clinician.user)
+        .filter(status="active", managing_facility_id=clinician.user.facility_id)
+        .values_list("external_id", flat=True)[:ROTATE]
+    )
+    if not active:
+        raise RuntimeError(f"{clinician.user.username} manages no active pregnancy: nothing to read or write")
+    plan.notes.append(
+        f"case pages and visits rotate over {len(active)} active pregnancies managed at the "
+        f"clinician's facility"
+    )
+    json_post = clinician.api_headers | {"Content-Type": "application/json"}
+    reqs = {
+        "worklist_api": [Request("/api/v1/pregnancies/", headers=clinician.api_headers)],
+        "worklist_page": [Request("/", headers=clinician.page_headers)],
+        "case_page": [Request(f"/cases/pregnancies/{p}/", headers=clinician.page_headers) for p in active],
+        "dashboard_summary": [Request("/api/v1/dashboard/summary/", headers=supervisor.api_headers)],
+        "visit_entry": [
+            Request(f"/api/v1/pregnancies/{p}/visits/", "POST", json_post, json.dumps(VISIT_BODIES[n % 3]))
+            for n, p in enumerate(active)
+        ],
+        "consult_board": [Request("/consults/board/", headers=coordinator.page_headers)],
+    }
+    who = {"dashboard_summary": supervisor, "consult_board": coordinator}
+    replay: dict[str, list[list[str]]] = {}
+    for name, requests in reqs.items():
+        actor = who.get(name, clinician)
+        expect = 201 if name == "visit_entry" else 200
+        try:
+            captured = capture(actor, requests[0], expect)
+        except RuntimeError as exc:
+            plan.skipped[name] = str(exc)
+            log(f"{name}: cannot be measured: {exc}")
+            continue
+        plan.requests[name] = requests
+        plan.queries[name] = len(captured)
+        if name in MINIMAL_FOR:
+            variants = [read_statements(captured)[0]]
+            for request in requests[1:MINIMAL_VARIANTS]:
+                variants.append(read_statements(capture(actor, request, expect))[0])
+            replay[name] = variants
+            plan.minimal_requests[name] = [
+                Request(f"/bench-minimal/{name}/{i}/", headers=PROXY) for i in range(len(variants))
+            ]
+            plan.plain_sql[name] = time_plain_sql(db_url, variants)
+        log(
+            f"{name}: {plan.queries[name]} queries per request"
+            + (f"; plain SQL p95 {plan.plain_sql[name]['p95_ms']:.2f} ms" if name in plan.plain_sql else "")
+        )
+    write_replay_file(replay_path, replay)
+    return plan
