@@ -21,7 +21,10 @@ class Action(models.TextChoices):
     REQUEST_CONSULT = "request_consult", _("Request an MDT consultation")
     SCHEDULE_CONSULT = "schedule_consult", _("Schedule an MDT consultation and invite participants")
     RECORD_OPINION = "record_opinion", _("Record an opinion in an MDT consultation")
-    CONCLUDE_CONSULT = "conclude_consult", _("Conclude an MDT consultation as lead physician and sign decisions")
+    CONCLUDE_CONSULT = (
+        "conclude_consult",
+        _("Conclude an MDT consultation as lead physician and sign decisions"),
+    )
     MERGE_RECORDS = "merge_records", _("Merge duplicate records")
     REVEAL_ID_NUMBER = "reveal_id_number", _("Reveal a full ID number")
     VIEW_SENSITIVE = "view_sensitive", _("See sensitive details (infection, psychiatric, drugs, termination)")
@@ -29,8 +32,9 @@ class Action(models.TextChoices):
     REVIEW_BREAK_GLASS = "review_break_glass", _("Review emergency accesses")
     EXPORT = "export", _("Export data")
     VIEW_DASHBOARD = "view_dashboard", _("See dashboards for the own scope")
-    VIEW_AGGREGATES = "view_aggregates", _(
-        "See aggregate figures beyond the own scope (numbers below 5 suppressed, no list of women)"
+    VIEW_AGGREGATES = (
+        "view_aggregates",
+        _("See aggregate figures beyond the own scope (numbers below 5 suppressed, no list of women)"),
     )
     VIEW_AUDIT = "view_audit", _("Search the audit trail")
     MANAGE_FACILITIES = "manage_facilities", _("Manage facilities and departments")

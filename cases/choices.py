@@ -171,7 +171,10 @@ class CareTaskKind(models.TextChoices):
     PMTCT_TESTS_PENDING = "pmtct_tests_pending", _("HIV / syphilis / hepatitis B tests pending")
     MERGE_REVIEW = "merge_review", _("Possible duplicate record: review and merge")
     BACKFILL_RECORD = "backfill_record", _("Emergency arrival: complete the record")
-    GRADING_DUE = "grading_due", _("Screening positive: five-colour grading due at a secondary or tertiary facility")
+    GRADING_DUE = (
+        "grading_due",
+        _("Screening positive: five-colour grading due at a secondary or tertiary facility"),
+    )
 
 
 class CareTaskStatus(models.TextChoices):

@@ -17,7 +17,10 @@ def _tables():
         ("Staff titles (`title`; senior = associate_chief or chief)", Title),
         ("Specialties (`specialty`)", Specialty),
         ("Facility tiers (`tier`)", Tier),
-        ("Critical maternal care centre levels (`critical_care_level`; null = not a centre)", CriticalCareLevel),
+        (
+            "Critical maternal care centre levels (`critical_care_level`; null = not a centre)",
+            CriticalCareLevel,
+        ),
         ("Facility kinds (`kind`)", FacilityKind),
         ("Facility capabilities (`capabilities`)", Capability),
         ("Region levels", RegionLevel),
