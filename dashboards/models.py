@@ -71,6 +71,9 @@ class MonthlyCounter(models.Model):
                 fields=["facility", "key", "month"], name="monthlycounter_facility_key_month"
             ),
         ]
+        # A region's summary reads one period across all its facilities: by month first. Not covering
+        # ``n``, so that the triggers' increments stay heap-only (HOT) updates.
+        indexes = [models.Index(fields=["month"], name="monthlycounter_month")]
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.key} {self.month:%Y-%m} = {self.n}"
@@ -184,6 +187,7 @@ class FollowUpDueCounter(models.Model):
             # The conflict target of the trigger; also the summary's range read (facility, days).
             models.UniqueConstraint(fields=["facility", "due_on"], name="followupduecounter_facility_day"),
         ]
+        indexes = [models.Index(fields=["due_on"], name="followupduecounter_day")]
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.due_on} = {self.n}"

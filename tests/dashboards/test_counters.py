@@ -132,3 +132,16 @@ def test_a_delivered_woman_keeps_the_colour_she_delivered_with(db, home_facility
     Delivery.objects.filter(pregnancy=woman).delete()  # a wrong record removed: nothing remains
     assert not DeliveryFact.objects.exists()
     assert set(MonthlyCounter.objects.filter(key__startswith="cohort:").values_list("n", flat=True)) == {0}
+
+
+@pytest.mark.django_db
+def test_counter_tables_leave_room_for_heap_only_increments_and_vacuum_after_200_dead_rows():
+    """dashboards/0007: fillfactor 50 and an autovacuum threshold independent of the table's size."""
+    import importlib
+
+    storage = importlib.import_module("dashboards.migrations.0007_period_indexes_counter_storage")
+    with connection.cursor() as cursor:
+        for table in storage.TABLES:
+            cursor.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [table])
+            (options,) = cursor.fetchone()
+            assert dict(option.split("=", 1) for option in options) == storage.PARAMS, table
