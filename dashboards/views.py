@@ -206,16 +206,7 @@ def _timeliness_groups(data: dict) -> list[dict]:
 
 def _resolve(request: HttpRequest) -> tuple[DashboardScope, Period]:
     """Scope and period from the query string; service errors become 403/404 (400 is the caller's)."""
-    try:
-        scope = dashboard_scope(
-            request.user,
-            region=request.GET.get("region") or None,
-            facility=request.GET.get("facility") or None,
-        )
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied from exc
-    except NotFound as exc:
-        raise Http404 from exc
+    scope = _resolve_scope_params(request, request.GET)
     period = parse_period(request.GET.get("period"), today=timezone.localdate())
     return scope, period
 

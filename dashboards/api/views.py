@@ -1,5 +1,6 @@
-"""``GET /api/v1/dashboard/summary/`` (the headline figures of the caller's scope) and
-``GET /api/v1/dashboard/timeliness/`` (how fast referrals, consults and alerts were answered)."""
+"""``GET /api/v1/dashboard/summary/`` (the headline figures of the caller's scope),
+``GET /api/v1/dashboard/timeliness/`` (how fast referrals, consults and alerts were answered) and
+``GET /api/v1/dashboard/series/`` (one indicator, week by week)."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -30,6 +31,15 @@ SCOPE_PARAMETERS = [
 ]
 
 
+def _scope(request: Request):
+    """The scope the caller asked for (``?region=`` / ``?facility=``) within what she may see."""
+    return dashboard_scope(
+        request.user,
+        region=request.query_params.get("region") or None,
+        facility=request.query_params.get("facility") or None,
+    )
+
+
 class DashboardSummaryView(APIView):
     """Facility administrators: their facility; supervisors: their region (or a region or facility inside
     it); system administrators: the network. With ``view_aggregates``, other scopes with small numbers
@@ -39,27 +49,12 @@ class DashboardSummaryView(APIView):
 
     @extend_schema(
         summary="Dashboard summary",
-        parameters=[
-            OpenApiParameter(
-                "region", OpenApiTypes.STR, description="GB/T 2260 code of a region (6 digits)."
-            ),
-            OpenApiParameter("facility", OpenApiTypes.UUID, description="Facility id."),
-            OpenApiParameter(
-                "period",
-                OpenApiTypes.STR,
-                description="YYYY, YYYY-MM or SY2026 (statistical year, 1 Oct 2025 – 30 Sep 2026); "
-                "default: the current statistical year.",
-            ),
-        ],
+        parameters=SCOPE_PARAMETERS,
         responses={200: DashboardSummarySerializer, **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         period = parse_period(request.query_params.get("period"), today=timezone.localdate())
-        scope = dashboard_scope(
-            request.user,
-            region=request.query_params.get("region") or None,
-            facility=request.query_params.get("facility") or None,
-        )
+        scope = _scope(request)
         return Response(summary_get(scope=scope, period=period))
 
 
@@ -79,11 +74,7 @@ class DashboardTimelinessView(APIView):
     )
     def get(self, request: Request) -> Response:
         period = parse_period(request.query_params.get("period"), today=timezone.localdate())
-        scope = dashboard_scope(
-            request.user,
-            region=request.query_params.get("region") or None,
-            facility=request.query_params.get("facility") or None,
-        )
+        scope = _scope(request)
         return Response(timeliness_get(scope=scope, period=period))
 
 
@@ -115,9 +106,5 @@ class DashboardSeriesView(APIView):
         indicator, weeks = parse_series(
             request.query_params.get("indicator"), request.query_params.get("weeks")
         )
-        scope = dashboard_scope(
-            request.user,
-            region=request.query_params.get("region") or None,
-            facility=request.query_params.get("facility") or None,
-        )
+        scope = _scope(request)
         return Response(series_get(scope=scope, indicator=indicator, weeks=weeks))
