@@ -12,7 +12,7 @@ write grant. No view â†’ 404 (existence is not revealed); view but not change â†
 from typing import Literal
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -21,6 +21,7 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import NotFound, PermissionDenied
 from core.ids import parse_uuid
+from core.rows import Joined
 
 from .models import (
     BreakGlassAccess,
@@ -146,16 +147,55 @@ def can_change_pregnancy(actor, pregnancy: Pregnancy) -> bool:
     return Pregnancy.objects.filter(pregnancy_scope(actor, "change"), pk=pregnancy.pk).exists()
 
 
-def _flag(arms: list[Q], extra: Q | None = None) -> ExpressionWrapper | Value:
-    """A boolean column: does the row match any of ``arms`` (and ``extra``)? FALSE for no arms."""
-    if not arms:
-        return Value(False)
-    condition = Q()
-    for arm in arms:
-        condition |= arm
-    if extra is not None:
-        condition &= extra
-    return ExpressionWrapper(condition, output_field=BooleanField())
+_PREGNANCY = Joined(Pregnancy, "patient", "managing_facility", "follow_up_facility", "booking_facility")
+_BREAK_GLASS_ACTIVE = (
+    f"EXISTS (SELECT 1 FROM {BreakGlassAccess._meta.db_table} b "  # noqa: S608 - a table name
+    "WHERE b.pregnancy_id = t0.id AND b.user_id = %s AND b.expires_at > %s)"
+)
+
+
+def _grants_on(actor, pregnancy_pk: int) -> set[str]:
+    """The pregnancy permissions (``view_pregnancy`` / ``change_pregnancy``) granted on one pregnancy to
+    ``actor`` or to one of her groups (the grants of ``_granted``), in one statement."""
+    to_user = PregnancyUserObjectPermission.objects.filter(user=actor, content_object_id=pregnancy_pk)
+    to_group = PregnancyGroupObjectPermission.objects.filter(
+        group__user=actor, content_object_id=pregnancy_pk
+    )
+    return set(
+        to_user.values_list("permission__codename", flat=True).union(
+            to_group.values_list("permission__codename", flat=True)
+        )
+    )
+
+
+def _access_to(actor, pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
+    """(may view, may change, sees it without break-the-glass): ``pregnancy_scope_arms`` and the flags of
+    the scope, evaluated for one fetched row. ``pregnancy.break_glass_active`` must be annotated.
+
+    The facility arms are decided from the row; grants cost one query, only for someone who does not
+    work at the woman's managing or follow-up facility. ``tests/test_access_matrix.py`` holds this and
+    the list scope (``pregnancy_scope``) to the same answers.
+    """
+    view_role = has_action(actor, Action.VIEW_CASE)
+    change_role = has_action(actor, Action.RECORD_CLINICAL)
+    if not view_role and not change_role:
+        return False, False, False
+    facility_id = actor.facility_id
+    at_facility = facility_id is not None and facility_id in (
+        pregnancy.managing_facility_id,
+        pregnancy.follow_up_facility_id,
+    )
+    grants = set() if at_facility else _grants_on(actor, pregnancy.pk)
+    in_region = (
+        actor.has_role(Role.REGIONAL_SUPERVISOR)
+        and actor.region_id is not None
+        and pregnancy.managing_facility.region_code.startswith(actor.region.code_prefix)
+    )
+    ordinary = at_facility or "view_pregnancy" in grants or in_region
+    break_glass = pregnancy.break_glass_active
+    may_view = view_role and (ordinary or break_glass)
+    may_change = change_role and (at_facility or "change_pregnancy" in grants)
+    return may_view, may_change, view_role and ordinary and not break_glass
 
 
 def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: bool = True) -> Pregnancy:
@@ -166,23 +206,29 @@ def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: b
     break-the-glass allows is flagged for review.
     """
     pregnancy_uuid = parse_uuid(pregnancy_id)
-    if pregnancy_uuid is None:
+    if pregnancy_uuid is None or not getattr(actor, "is_authenticated", False):
         raise NotFound()
-    # One statement: the row within the view scope, whether she may also change it, and whether she
-    # sees it without break-the-glass (the case page and every entry form need all three).
-    pregnancy = (
-        Pregnancy.objects.filter(pregnancy_scope(actor, "view"), external_id=pregnancy_uuid)
-        .annotate(
-            actor_may_change=_flag(pregnancy_scope_arms(actor, "change")),
-            actor_sees_ordinarily=_flag(pregnancy_scope_arms(actor, "view"), ~_break_glass(actor)),
-        )
-        .select_related("patient", "managing_facility", "follow_up_facility", "booking_facility")
-        .first()
+    # The row (with what the case page and every entry form show of it) and whether she holds an
+    # unexpired break-the-glass access to it, in one fixed statement (``core.rows.Joined``); the rules
+    # are then applied to the row in Python (``_access_to``). Compiling the whole scope as one ORM
+    # statement cost more than PostgreSQL spent answering it, on every case page and entry (issue #9).
+    found = _PREGNANCY.fetch(
+        "t0.external_id = %s",
+        [pregnancy_uuid],
+        extra=[_BREAK_GLASS_ACTIVE],
+        extra_params=[actor.pk, timezone.now()],
     )
-    if pregnancy is None:
+    if found is None:
+        raise NotFound()
+    pregnancy, (break_glass_active,) = found
+    pregnancy.break_glass_active = break_glass_active
+    may_view, may_change, ordinary = _access_to(actor, pregnancy)
+    if not may_view:
         raise NotFound()
     pregnancy.access_checked_for = actor.pk
-    if perm == "change" and not can_change_pregnancy(actor, pregnancy):
+    pregnancy.actor_may_change = may_change
+    pregnancy.actor_sees_ordinarily = ordinary
+    if perm == "change" and not may_change:
         raise PermissionDenied()
     if audit and perm == "view":
         emergency = _emergency_access_used(actor, pregnancy)

@@ -50,10 +50,10 @@ CHANNEL_LABELS = {
 
 
 def without_session_refresh(view):
-    """Polling must not count as activity: with ``SESSION_SAVE_EVERY_REQUEST`` every request pushes the
-    idle timeout back, so a bell polled every 20 s would keep an abandoned session alive for ever. Dropping
-    ``request.session`` after the view makes ``SessionMiddleware`` skip the save (it ignores requests
-    without a session)."""
+    """Polling must not count as activity: activity pushes the idle timeout back
+    (``accounts.middleware.SessionRefreshMiddleware``), so a bell polled every 20 s would keep an abandoned
+    session alive for ever. Dropping ``request.session`` after the view makes both middlewares skip the
+    request (they ignore requests without a session)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs):

@@ -115,8 +115,40 @@ def test_idle_session_expires(client, midwife):
 
 
 def test_session_settings_are_an_idle_timeout():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    # Activity slides the expiry, written at most once a minute (not on every request).
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert 0 < settings.SESSION_REFRESH_SECONDS <= 60
+    middleware = settings.MIDDLEWARE
+    assert middleware.index("accounts.middleware.SessionRefreshMiddleware") == (
+        middleware.index("django.contrib.sessions.middleware.SessionMiddleware") + 1
+    )
+
+
+def test_activity_refreshes_the_session_at_most_once_per_interval(client, midwife):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.middleware import SEEN_KEY
+
+    client.force_login(midwife)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.get("/").status_code == 200  # the first request after sign-in refreshes
+    expiry = Session.objects.get(session_key=key).expire_date
+    # Within the interval: no session write (no UPDATE of django_session), the expiry stays.
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]
+    assert Session.objects.get(session_key=key).expire_date == expiry
+    # The last refresh older than the interval: the next request writes the new expiry.
+    session = client.session
+    session[SEEN_KEY] -= settings.SESSION_REFRESH_SECONDS
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(minutes=2))
+    assert client.get("/").status_code == 200
+    remaining = (Session.objects.get(session_key=key).expire_date - timezone.now()).total_seconds()
+    assert settings.SESSION_COOKIE_AGE - 10 <= remaining <= settings.SESSION_COOKIE_AGE
 
 
 def test_me_contract(api, obstetrician):

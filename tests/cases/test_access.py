@@ -191,3 +191,62 @@ def test_patient_visible_where_registered_or_where_a_pregnancy_is_visible(
     assert list(patients_visible_to(midwife)) == [pregnancy.patient]
     assert list(patients_visible_to(supervisor)) == [pregnancy.patient]
     assert list(patients_visible_to(outsider)) == []
+
+
+def test_fetch_by_id_agrees_with_the_list_scope_for_every_rule(
+    pregnancy,
+    midwife,
+    outsider,
+    obstetrician,
+    supervisor,
+    other_supervisor,
+    auditor,
+    other_facility,
+    province,
+):
+    """``access_pregnancy_by_id`` decides on the fetched row in Python; the lists filter with
+    ``pregnancy_scope`` in SQL. For every way in (facility, follow-up facility, user grant, facility
+    group grant at read and write level, region, break-the-glass) and every way out, both agree on view
+    and on change, and on whether the read is an ordinary one."""
+    from guardian.shortcuts import assign_perm
+
+    from cases.access import pregnancy_scope
+    from cases.models import Pregnancy
+
+    followed = PregnancyFactory(managing_facility=outsider.facility, follow_up_facility=midwife.facility)
+    user_grant = PregnancyFactory(managing_facility=outsider.facility)
+    assign_perm("cases.view_pregnancy", midwife, user_grant)
+    group_read, group_write = (PregnancyFactory(managing_facility=outsider.facility) for _ in range(2))
+    for target, level in ((group_read, GrantLevel.READ), (group_write, GrantLevel.WRITE)):
+        pregnancy_access_grant(
+            actor=outsider, pregnancy=target, facility=midwife.facility, level=level, reason="consult"
+        )
+    glass = PregnancyFactory(managing_facility=other_facility)
+    break_glass_open(actor=midwife, pregnancy_id=glass.external_id, reason="Collapsed in the corridor")
+    break_glass_open(actor=outsider, pregnancy_id=pregnancy.external_id, reason="Arrived unconscious")
+    province_supervisor = UserFactory(facility=None, region=province, roles=[Role.REGIONAL_SUPERVISOR])
+    pregnancies = [pregnancy, followed, user_grant, group_read, group_write, glass]
+    actors = [midwife, obstetrician, outsider, supervisor, other_supervisor, province_supervisor, auditor]
+    checked = 0
+    for actor in actors:
+        may_view = set(Pregnancy.objects.filter(pregnancy_scope(actor, "view")))
+        may_change = set(Pregnancy.objects.filter(pregnancy_scope(actor, "change")))
+        for target in pregnancies:
+            if target not in may_view:
+                with pytest.raises(NotFound):
+                    access_pregnancy_by_id(actor, target.external_id, audit=False)
+                continue
+            fetched = access_pregnancy_by_id(actor, target.external_id, audit=False)
+            assert fetched.actor_may_change is (target in may_change), (actor.username, target.pk)
+            assert (
+                can_change_pregnancy(actor, Pregnancy.objects.get(pk=target.pk)) is fetched.actor_may_change
+            )
+            has_glass = BreakGlassAccess.objects.filter(user=actor, pregnancy=target).exists()
+            ordinary = Pregnancy.objects.filter(pregnancy_scope(actor, "view"), pk=target.pk).exists()
+            assert fetched.actor_sees_ordinarily is (ordinary and not has_glass), (actor.username, target.pk)
+            checked += 1
+    # The population exercises each way in: a vacuous pass (nobody sees anything) is impossible.
+    assert checked >= 12
+    assert {midwife.username, outsider.username, supervisor.username, province_supervisor.username} <= {
+        a.username for a in actors if set(Pregnancy.objects.filter(pregnancy_scope(a, "view")))
+    }

@@ -1,0 +1,98 @@
+"""Model instances from one hand-written statement, for the few reads made on every request.
+
+The ORM's query compiler costs one to several milliseconds of Python per ``select_related`` statement
+(measured on the token and session-user lookups and on the case-page fetch, issue #9): more than
+PostgreSQL spends answering it. For a statement that runs on every request, ``Joined`` writes the SQL
+once per process from the models' metadata (a new column is picked up without editing anything) and
+turns each row into the instances the ORM would build: ``Model.from_db`` with the fields' converters,
+the related rows cached on the instance as ``select_related`` does. Use it only where a profile shows
+the compiler; everywhere else, use the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import Model
+
+
+def column_list(model: type[Model], alias: str) -> str:
+    """``alias."col1", alias."col2", …`` for the concrete fields of ``model``, in ``from_db`` order."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+
+
+def width(model: type[Model]) -> int:
+    return len(model._meta.concrete_fields)
+
+
+def instance(model: type[Model], values: Sequence) -> Model | None:
+    """The instance for one model's slice of a row (``None`` when its primary key is NULL: an outer
+    join that found nothing), with the fields' ``from_db_value`` applied as the ORM does."""
+    fields = model._meta.concrete_fields
+    if values[[f.attname for f in fields].index(model._meta.pk.attname)] is None:
+        return None
+    converted = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def attach(obj: Model, name: str, related: Model | None) -> None:
+    """Cache ``related`` as ``obj.<name>`` (the forward foreign key), as ``select_related`` does."""
+    obj._meta.get_field(name).set_cached_value(obj, related)
+
+
+class Joined:
+    """``model.objects.select_related(*related)`` (forward foreign keys of ``model`` itself) as one fixed
+    statement: ``base`` is aliased ``t0``, the related tables ``t1``, ``t2``, … in the order given.
+
+    ``fetch(where, params, extra=…)`` adds ``extra`` SQL expressions after the columns (their values are
+    returned beside the instance) and a ``WHERE`` clause; only SQL written in the code is interpolated,
+    every value is a parameter.
+    """
+
+    def __init__(self, model: type[Model], *related: str) -> None:
+        self.model = model
+        self.related = related
+
+    @cached_property
+    def _parts(self) -> tuple[str, str, list[type[Model]]]:
+        quote = connection.ops.quote_name
+        models = [self.model]
+        columns = [column_list(self.model, "t0")]
+        joins = []
+        for n, name in enumerate(self.related, start=1):
+            field = self.model._meta.get_field(name)
+            target = field.related_model
+            models.append(target)
+            columns.append(column_list(target, f"t{n}"))
+            joins.append(
+                f"LEFT JOIN {quote(target._meta.db_table)} t{n} "
+                f"ON t{n}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
+            )
+        source = f"FROM {quote(self.model._meta.db_table)} t0 " + " ".join(joins)
+        return ", ".join(columns), source, models
+
+    def fetch(self, where: str, params: Sequence, *, extra: Sequence[str] = (), extra_params: Sequence = ()):
+        """(the instance with its related instances attached, [the extra values]) of the first row, or
+        ``None``. ``where`` should select at most one row (a unique key)."""
+        columns, source, models = self._parts
+        select = ", ".join([columns, *extra])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {select} {source} WHERE {where}", [*extra_params, *params])  # noqa: S608
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        start = 0
+        built = []
+        for model in models:
+            built.append(instance(model, row[start : start + width(model)]))
+            start += width(model)
+        obj = built[0]
+        for name, related in zip(self.related, built[1:], strict=True):
+            attach(obj, name, related)
+        return obj, list(row[start:])
