@@ -147,7 +147,14 @@ def can_change_pregnancy(actor, pregnancy: Pregnancy) -> bool:
     return Pregnancy.objects.filter(pregnancy_scope(actor, "change"), pk=pregnancy.pk).exists()
 
 
-_PREGNANCY = Joined(Pregnancy, "patient", "managing_facility", "follow_up_facility", "booking_facility")
+_PREGNANCY = Joined(
+    Pregnancy,
+    "patient",
+    "managing_facility",
+    "follow_up_facility",
+    "booking_facility",
+    "responsible_clinician",
+)
 _BREAK_GLASS_ACTIVE = (
     f"EXISTS (SELECT 1 FROM {BreakGlassAccess._meta.db_table} b "  # noqa: S608 - a table name
     "WHERE b.pregnancy_id = t0.id AND b.user_id = %s AND b.expires_at > %s)"

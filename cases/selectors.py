@@ -202,24 +202,38 @@ def care_task_list(*, actor) -> QuerySet[CareTask]:
     )
 
 
+def _recorded_kinds(pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
+    """Whether the record has a delivery, a near miss, a maternal death: one probe instead of a query
+    per kind, since most open records have none of them."""
+    tables = [model._meta.db_table for model in (Delivery, NearMissEvent, MaternalDeath)]
+    # Only table names from the models are interpolated; the id is a parameter.
+    probes = ", ".join(f"EXISTS (SELECT 1 FROM {table} WHERE pregnancy_id = %s)" for table in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {probes}", [pregnancy.pk] * len(tables))
+        return cursor.fetchone()
+
+
 def case_timeline(pregnancy: Pregnancy) -> list[dict]:
     """Visits, datings, delivery, near misses, death and tasks as one list, newest first.
 
-    A fixed number of queries whatever the number of visits (each kind is one query)."""
+    A fixed number of queries whatever the number of visits (each kind is one query; the rarer kinds
+    are read only when the probe finds them)."""
     items: list[dict] = []
     for visit in pregnancy.visits.select_related("facility", "clinician").order_by("-visited_at")[:200]:
         items.append({"kind": "visit", "at": visit.visited_at, "object": visit})
     for dating in pregnancy.datings.select_related("recorded_by").all():
         items.append({"kind": "dating", "at": dating.created_at, "object": dating})
-    deliveries = list(
-        Delivery.objects.filter(pregnancy=pregnancy).select_related("facility").prefetch_related("newborns")
-    )
-    for delivery in deliveries:
-        items.append({"kind": "delivery", "at": delivery.delivered_at, "object": delivery})
-    for event in NearMissEvent.objects.filter(pregnancy=pregnancy):
-        items.append({"kind": "near_miss", "at": event.occurred_at, "object": event})
-    for death in MaternalDeath.objects.filter(pregnancy=pregnancy):
-        items.append({"kind": "death", "at": death.died_at, "object": death})
+    has_delivery, has_near_miss, has_death = _recorded_kinds(pregnancy)
+    if has_delivery:
+        deliveries = Delivery.objects.filter(pregnancy=pregnancy).select_related("facility")
+        for delivery in deliveries.prefetch_related("newborns"):
+            items.append({"kind": "delivery", "at": delivery.delivered_at, "object": delivery})
+    if has_near_miss:
+        for event in NearMissEvent.objects.filter(pregnancy=pregnancy):
+            items.append({"kind": "near_miss", "at": event.occurred_at, "object": event})
+    if has_death:
+        for death in MaternalDeath.objects.filter(pregnancy=pregnancy):
+            items.append({"kind": "death", "at": death.died_at, "object": death})
     items.sort(key=lambda item: item["at"], reverse=True)
     return items
 

@@ -535,13 +535,14 @@ def _seed_worklist(actor, n):
 def test_worklist_query_count_is_constant_in_rows(client, midwife, django_assert_num_queries, rows):
     _seed_worklist(midwife, rows)
     client.force_login(midwife)
-    client.get("/")  # warm up: the session is read from the cache after the first request
-    # 1 the signed-in user, 2 count of the filtered worklist, 3 one page of rows (woman, managing facility
-    # and clinician joined; open tasks sub-selected), 4 her open MDT action items (consult and woman
-    # joined), 5 the follow-up windows that need someone (woman and facilities joined; none here: the
-    # block is hidden), 6 the list audit row, 7 the user's facility (header), 8-10 savepoint, session save,
-    # release.
-    with django_assert_num_queries(10) as captured:
+    # Warm up: the first request after force_login stamps the session's refresh time (savepoint, session
+    # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
+    client.get("/")
+    # 1 the signed-in user (her facility and region joined: the header needs no query of its own), 2 count
+    # of the filtered worklist, 3 one page of rows (woman, managing facility and clinician joined; open tasks
+    # sub-selected), 4 her open MDT action items (consult and woman joined), 5 the follow-up windows that
+    # need someone (woman and facilities joined; none here: the block is hidden), 6 the list audit row.
+    with django_assert_num_queries(6) as captured:
         response = client.get("/")
     assert len(response.context["rows"]) == rows
     assert response.context["followups"] == []  # registered today: the next visits are not due yet
@@ -559,12 +560,48 @@ def test_case_page_query_count_is_constant_in_visits(client, midwife, django_ass
             measurements={"sbp_mmhg": 110 + i, "dbp_mmhg": 70},
         )
     client.force_login(midwife)
+    # Warm up: the first request after force_login stamps the session's refresh time (savepoint, session
+    # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.get(case_url(pregnancy))
-    # 1 user, 2 the pregnancy through access (woman and facilities joined; whether she may change it and
-    # whether she sees it without break-the-glass in the same statement), 3 read audit row, 4 open tasks,
-    # 5-9 timeline: visits (facility and clinician joined), datings, deliveries, near misses, deaths,
-    # 10 the user's facility (header), 11-13 savepoint, session save, release.
-    with django_assert_num_queries(13) as captured:
+    # 1 user (her facility and region joined: the header needs no query of its own), 2 the pregnancy through
+    # access (woman, facilities and responsible clinician joined, whether she holds a break-the-glass
+    # access; the rules are applied to that row), 3 read audit row, 4 open tasks, 5-7 timeline: visits
+    # (facility and clinician joined), datings, one probe for deliveries, near misses and deaths (none
+    # here, so none of them is read).
+    with django_assert_num_queries(7) as captured:
         response = client.get(case_url(pregnancy))
     assert len([i for i in response.context["timeline"] if i["kind"] == "visit"]) == visits
     assert captured
+
+
+def test_the_timeline_reads_delivery_near_miss_and_death_when_the_probe_finds_them(
+    client, midwife, obstetrician, django_assert_num_queries
+):
+    """The case page probes for the rarer kinds in one statement and reads each one it finds."""
+    from cases.services import delivery_record, maternal_death_record, near_miss_record
+
+    pregnancy = register(midwife)
+    now = timezone.now()
+    delivery_record(
+        actor=obstetrician,
+        pregnancy=pregnancy,
+        delivered_at=now - dt.timedelta(days=3),
+        mode="spontaneous_vaginal",
+        newborns=[{"outcome": "live_birth", "weight_g": 3200, "sex": "female"}],
+    )
+    near_miss_record(
+        actor=obstetrician, pregnancy=pregnancy, occurred_at=now - dt.timedelta(days=2), criteria=["gasping"]
+    )
+    maternal_death_record(
+        actor=obstetrician, pregnancy=pregnancy, died_at=now - dt.timedelta(days=1), cause="Amniotic embolism"
+    )
+    client.force_login(midwife)
+    client.get(case_url(pregnancy))  # warm-up: the first request after sign-in refreshes the session
+    # The 7 of an ordinary record, plus the delivery (facility joined), its newborns, the near miss and
+    # the death.
+    with django_assert_num_queries(11):
+        response = client.get(case_url(pregnancy))
+    kinds = [item["kind"] for item in response.context["timeline"] if item["kind"] not in ("visit", "dating")]
+    assert kinds == ["death", "near_miss", "delivery"]  # newest first
+    html = response.content.decode()
+    assert "Amniotic embolism" in html and "Gasping" in html

@@ -601,12 +601,14 @@ def test_the_owner_sees_her_action_items_on_her_worklist_in_constant_queries(
 ):
     consults = _concluded_with_actions(obstetrician, coordinator, cardiologist, midwife, home_facility, items)
     client.force_login(midwife)
-    client.get("/")  # warm up: the session is read from the cache after the first request
-    # 1 the signed-in user, 2 count of the worklist, 3 one page of its rows, 4 her open action items (consult
-    # and woman joined), 5 the follow-up windows that need someone (none here), 6 one list audit row naming
-    # the women of both, 7 the user's facility (header), 8-10 savepoint, session save, release — whatever
-    # the number of action items.
-    with django_assert_num_queries(10):
+    # Warm up: the first request after force_login stamps the session's refresh time (savepoint, session
+    # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
+    client.get("/")
+    # 1 the signed-in user (her facility and region joined: the header needs no query of its own), 2 count
+    # of the worklist, 3 one page of its rows, 4 her open action items (consult and woman joined), 5 the
+    # follow-up windows that need someone (none here), 6 one list audit row naming the women of both —
+    # whatever the number of action items.
+    with django_assert_num_queries(6):
         response = client.get("/")
     body = response.content.decode()
     assert 'id="h-my-actions"' in body
@@ -663,19 +665,20 @@ def test_consult_detail_and_page_query_counts_do_not_grow_with_participants(
     opinion(cardiologist, consult)
     opinion(anaesthetist, consult, "anesthesiology")
     api_client = api.as_user(obstetrician)
-    api_client.get(f"/api/v1/consults/{consult.external_id}/")  # warm up the session
+    # Warm up: the first request after force_login stamps the session's refresh time (savepoint, session
+    # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
+    api_client.get(f"/api/v1/consults/{consult.external_id}/")
     # 1 user, 2 the consult through access, 3 read audit row, 4 the consult with its joins, 5-7 participants,
-    # their users, their facilities, 8-9 opinions and authors, 10 signatures, 11 action items, 12 addenda,
-    # 13-15 savepoint, session save, release.
-    with django_assert_num_queries(15):
+    # their users, their facilities, 8-9 opinions and authors, 10 signatures, 11 action items, 12 addenda.
+    with django_assert_num_queries(12):
         body = api_client.get(f"/api/v1/consults/{consult.external_id}/").json()
     assert len(body["participants"]) == 2 + extra and len(body["opinions"]) == 2
     client.force_login(obstetrician)
-    client.get(f"/consults/{consult.external_id}/")
-    # 1 user, 2 the consult through access, 3 read audit row, 4 the consult with its joins, 5 participants
-    # (user and facility joined), 6-7 opinions and authors, 8 signatures, 9 action items, 10 addenda, 11 the
-    # user's facility (header), 12-14 the owner choices of the three empty action rows of the conclusion
-    # form, 15-17 savepoint, session save, release.
-    with django_assert_num_queries(17):
+    client.get(f"/consults/{consult.external_id}/")  # warm up: this client's session refresh stamp, as above
+    # 1 user (her facility and region joined: the header needs no query of its own), 2 the consult through
+    # access, 3 read audit row, 4 the consult with its joins, 5 participants (user and facility joined), 6-7
+    # opinions and authors, 8 signatures, 9 action items, 10 addenda, 11-13 the owner choices of the three
+    # empty action rows of the conclusion form.
+    with django_assert_num_queries(13):
         page = client.get(f"/consults/{consult.external_id}/")
     assert page.content.decode().count("mdt-opinion") >= 2
