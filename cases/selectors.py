@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
@@ -39,27 +40,44 @@ class ScopedRows:
     model = Pregnancy
     ordered = True
 
-    def __init__(self, *, queryset: QuerySet[Pregnancy], arms: list[Q], order: tuple, outer=None) -> None:
+    def __init__(
+        self, *, queryset: QuerySet[Pregnancy], arms: list[Q], order: tuple, outer=None, first_total=None
+    ) -> None:
         self.queryset, self.arms, self.order = queryset, arms, order
         self.outer = outer or (lambda rows: rows)
+        self.first_total = first_total
 
     def filter(self, *args, **kwargs) -> "ScopedRows":
         filtered = self.queryset.filter(*args, **kwargs)
-        return ScopedRows(queryset=filtered, arms=self.arms, order=self.order, outer=self.outer)
+        return ScopedRows(
+            queryset=filtered,
+            arms=self.arms,
+            order=self.order,
+            outer=self.outer,
+            first_total=self.first_total,
+        )
 
     def count(self) -> int:
         """``COUNT(*)`` in one statement: the first arm (the managing facility, by far the largest)
         counted on its own index, plus the other arms outside it. An ``OR`` of all arms reads every
-        heap page of the facility's pregnancies instead."""
+        heap page of the facility's pregnancies instead. Unfiltered, the first arm's count is read by
+        ``first_total`` (SQL and parameters) when given: a trigger-kept counter, the same number without
+        reading the facility's tens of thousands of index entries."""
         if not self.arms:
             return 0
         first, rest = self.arms[0], Q()
         for arm in self.arms[1:]:
             rest |= arm
-        parts = [self.queryset.filter(first)]
+        sqls, params = [], []
+        if self.first_total is not None and not self.queryset.query.where:
+            total_sql, total_params = self.first_total
+            sqls.append(f"({total_sql})")
+            params.extend(total_params)
+            parts = []
+        else:
+            parts = [self.queryset.filter(first)]
         if len(self.arms) > 1:
             parts.append(self.queryset.filter(rest).exclude(first))
-        sqls, params = [], []
         for part in parts:
             sql, part_params = part.order_by().values("pk").query.sql_with_params()
             sqls.append(f"(SELECT COUNT(*) FROM ({sql}) AS arm)")  # noqa: S608 - ORM-compiled, parametrised
@@ -82,11 +100,20 @@ class ScopedRows:
 def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[str, ...]) -> ScopedRows:
     """The pregnancies ``actor`` may see among ``queryset``, newest first, as ``values(*fields)``
     (index: ``pregnancy_facility_newest`` and ``pregnancy_follow_up_newest``)."""
+    arms = pregnancy_scope_arms(actor, "view")
+    first_total = None
+    if arms and actor.facility_id is not None and apps.is_installed("dashboards"):
+        # The first arm is her facility as managing facility (``pregnancy_scope_arms``): its size,
+        # every status, is the sum of the facility's status counters.
+        from dashboards.selectors import managed_pregnancy_total_sql
+
+        first_total = managed_pregnancy_total_sql(actor.facility_id)
     return ScopedRows(
         queryset=queryset,
-        arms=pregnancy_scope_arms(actor, "view"),
+        arms=arms,
         order=LIST_ORDER,
         outer=lambda rows: rows.values(*fields),
+        first_total=first_total,
     )
 
 

@@ -74,6 +74,17 @@ def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -
         return cursor.fetchall()
 
 
+def managed_pregnancy_total_sql(facility_id: int) -> tuple[str, list]:
+    """(SQL, parameters) of how many pregnancies (every status) ``facility_id`` manages: the sum of its
+    ``status:*`` census counters, kept by the triggers in the transaction that changes a pregnancy. The
+    pregnancy list's unfiltered count embeds it instead of counting the facility's rows
+    (``cases.selectors.ScopedRows``)."""
+    return (
+        "SELECT COALESCE(SUM(n), 0) FROM dashboards_censuscounter WHERE facility_id = %s AND key LIKE %s",
+        [facility_id, "status:%"],
+    )
+
+
 # Follow-up windows past their deadline and still open (reminders.choices.FollowUpStatus).
 OVERDUE_FOLLOW_UP_STATUSES = ("overdue", "tracing", "lost_proposed")
 FOLLOW_UP_STATUSES = ("upcoming", "due", *OVERDUE_FOLLOW_UP_STATUSES)

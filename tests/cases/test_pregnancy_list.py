@@ -195,3 +195,38 @@ def test_access_flags_belong_to_the_actor_who_fetched_the_record(midwife, outsid
     seen_by_supervisor = access_pregnancy_by_id(supervisor, pregnancy.external_id, audit=False)
     assert can_change_pregnancy(supervisor, seen_by_supervisor) is False
     assert can_change_pregnancy(midwife, seen_by_supervisor) is True
+
+
+def test_the_unfiltered_count_reads_the_facility_counters_and_equals_a_recount(
+    api, midwife, home_facility, other_facility, outsider
+):
+    """Unfiltered, the managing facility's part of ``count`` is the sum of its status counters (kept by
+    triggers); it equals counting the rows, for every status, with follow-up and granted records on top,
+    and filtered lists still count rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.choices import GrantLevel, PregnancyStatus
+    from cases.services import pregnancy_access_grant
+
+    for status in PregnancyStatus.values:
+        if status == PregnancyStatus.MERGED:  # a merged record points at the record it was merged into
+            target = PregnancyFactory(managing_facility=home_facility)
+            PregnancyFactory(managing_facility=home_facility, status=status, merged_into=target)
+        else:
+            PregnancyFactory.create_batch(2, managing_facility=home_facility, status=status)
+    PregnancyFactory.create_batch(3, managing_facility=other_facility, follow_up_facility=home_facility)
+    granted = PregnancyFactory(managing_facility=other_facility)
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=granted, facility=home_facility, level=GrantLevel.READ, reason="referral"
+    )
+    PregnancyFactory.create_batch(4, managing_facility=other_facility)  # not hers
+    client = api.as_user(midwife)
+    client.get(URL)  # warm-up (session refresh)
+    with CaptureQueriesContext(connection) as ctx:
+        count = client.get(URL).json()["count"]
+    expected = Pregnancy.objects.filter(managing_facility=home_facility).count() + 3 + 1
+    assert count == expected == 2 * len(PregnancyStatus.values) + 4
+    assert any("dashboards_censuscounter" in q["sql"] for q in ctx.captured_queries)
+    # Filtered: rows are counted (the counters hold no filter).
+    assert client.get(f"{URL}?status=closed").json()["count"] == 2
