@@ -80,7 +80,8 @@ def managed_pregnancy_total_sql(facility_id: int) -> tuple[str, list]:
     pregnancy list's unfiltered count embeds it instead of counting the facility's rows
     (``cases.selectors.ScopedRows``)."""
     return (
-        "SELECT COALESCE(SUM(n), 0) FROM dashboards_censuscounter WHERE facility_id = %s AND key LIKE %s",
+        "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter "
+        "WHERE facility_id = %s AND key LIKE %s",
         [facility_id, "status:%"],
     )
 
