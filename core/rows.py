@@ -12,36 +12,43 @@ the compiler; everywhere else, use the ORM.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.db import connection
 from django.db.models import Model
 
 
-def column_list(model: type[Model], alias: str) -> str:
+def _column_list(model: type[Model], alias: str) -> str:
     """``alias."col1", alias."col2", …`` for the concrete fields of ``model``, in ``from_db`` order."""
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
-def width(model: type[Model]) -> int:
-    return len(model._meta.concrete_fields)
+@cache
+def _layout(model: type[Model]) -> tuple[list[str], int, list]:
+    """(attribute names, position of the primary key, (position, converter) of the fields that have
+    one) of ``model``'s concrete fields: worked out once per process, used for every row."""
+    fields = model._meta.concrete_fields
+    names = [field.attname for field in fields]
+    converters = [
+        (n, field.from_db_value) for n, field in enumerate(fields) if hasattr(field, "from_db_value")
+    ]
+    return names, names.index(model._meta.pk.attname), converters
 
 
-def instance(model: type[Model], values: Sequence) -> Model | None:
+def _instance(model: type[Model], values: Sequence) -> Model | None:
     """The instance for one model's slice of a row (``None`` when its primary key is NULL: an outer
     join that found nothing), with the fields' ``from_db_value`` applied as the ORM does."""
-    fields = model._meta.concrete_fields
-    if values[[f.attname for f in fields].index(model._meta.pk.attname)] is None:
+    names, pk_position, converters = _layout(model)
+    if values[pk_position] is None:
         return None
-    converted = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    values = list(values)
+    for position, convert in converters:
+        values[position] = convert(values[position], None, connection)
+    return model.from_db(connection.alias, names, values)
 
 
-def attach(obj: Model, name: str, related: Model | None) -> None:
+def _attach(obj: Model, name: str, related: Model | None) -> None:
     """Cache ``related`` as ``obj.<name>`` (the forward foreign key), as ``select_related`` does."""
     obj._meta.get_field(name).set_cached_value(obj, related)
 
@@ -63,13 +70,13 @@ class Joined:
     def _parts(self) -> tuple[str, str, list[type[Model]]]:
         quote = connection.ops.quote_name
         models = [self.model]
-        columns = [column_list(self.model, "t0")]
+        columns = [_column_list(self.model, "t0")]
         joins = []
         for n, name in enumerate(self.related, start=1):
             field = self.model._meta.get_field(name)
             target = field.related_model
             models.append(target)
-            columns.append(column_list(target, f"t{n}"))
+            columns.append(_column_list(target, f"t{n}"))
             joins.append(
                 f"LEFT JOIN {quote(target._meta.db_table)} t{n} "
                 f"ON t{n}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
@@ -90,9 +97,10 @@ class Joined:
         start = 0
         built = []
         for model in models:
-            built.append(instance(model, row[start : start + width(model)]))
-            start += width(model)
+            width = len(_layout(model)[0])
+            built.append(_instance(model, row[start : start + width]))
+            start += width
         obj = built[0]
         for name, related in zip(self.related, built[1:], strict=True):
-            attach(obj, name, related)
+            _attach(obj, name, related)
         return obj, list(row[start:])
