@@ -191,3 +191,28 @@ class FollowUpDueCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.due_on} = {self.n}"
+
+
+class CounterGeneration(models.Model):
+    """Which committed state of a province's counters a reader saw: changes with every commit that
+    changes one of its census, monthly or follow-up due counters, or one of its facilities.
+
+    Written only by deferred triggers (migration ``0008``): at commit, a transaction that changed
+    counters of a facility (or a facility itself) sets its province's ``g`` to the next value of one
+    sequence, once per province. The values never repeat and only grow, and a reader sees the new value
+    exactly when it sees the changes (the same commit), so "``g`` is what it was" proves "none of these
+    counters changed": ``dashboards.selectors`` keeps the sums it read beside the largest ``g`` of the
+    scope and reads them again only when that moved. Taken at commit, the lock on the province's row is
+    held only while the transaction commits, and every transaction takes it last: no lock cycle with the
+    facility counter rows.
+    """
+
+    province = models.CharField(_("province code"), max_length=2, primary_key=True)
+    g = models.BigIntegerField(_("generation"))
+
+    class Meta:
+        verbose_name = _("counter generation")
+        verbose_name_plural = _("counter generations")
+
+    def __str__(self) -> str:
+        return f"{self.province} @ {self.g}"
