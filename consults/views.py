@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, F, Prefetch, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -65,6 +66,10 @@ OPEN = (C.SCHEDULED, C.IN_PROGRESS)
 SCHEDULABLE = (C.REQUESTED, C.SCHEDULED)
 URGENCY_ORDER = [ConsultUrgency.EMERGENCY, ConsultUrgency.ROUTINE, ConsultUrgency.SCHEDULED]
 UPCOMING_DAYS = 7
+# The board's first rows: per urgency (longest waiting first), per calendar day, of the coming days.
+BOARD_GROUP_ROWS = 20
+BOARD_DAY_ROWS = 8
+BOARD_UPCOMING_ROWS = 25
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
 
 
@@ -248,22 +253,52 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_current_timezone())
 
 
-def board_context(user, week: str | None = None) -> dict:
+def _board_day(value: str | None, monday: dt.date) -> dt.date | None:
+    """The day of the shown week whose calendar column is opened in full (``?day=YYYY-MM-DD``), if any."""
+    try:
+        day = dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if monday <= day < monday + dt.timedelta(days=7) else None
+
+
+def board_context(
+    user, week: str | None = None, *, show_all: str | None = None, day: str | None = None
+) -> dict:
     """Open requests by urgency, the week's calendar and the coming days, for the user's facility.
 
-    Queries: open requests (woman, requester and facility joined), the week's consults, the coming days'
-    consults (participant counts annotated), the audit insert — whatever the number of consults. Each reads
-    the ``consult_board`` index of her facility (``consults_coordinated_by``: the coordinator's own arm of
+    Each part shows its first rows and says how many there are: per urgency the ``BOARD_GROUP_ROWS``
+    longest waiting (``show_all=<urgency>`` opens that group in full), per calendar day
+    ``BOARD_DAY_ROWS`` consults (``day=YYYY-MM-DD`` opens one day), and the first ``BOARD_UPCOMING_ROWS``
+    of the coming days (``show_all=upcoming``). A regional centre can have a hundred and fifty requests
+    waiting: rendered all at once the page took a second and a half under load and buried the oldest
+    emergencies in a long scroll.
+
+    Queries: open requests (woman, requester and facility joined; each group's first rows and its size
+    in one statement), the week's consults, the coming days' consults (participant counts and their total
+    annotated), the audit insert naming the women shown — whatever the number of consults. Each reads the
+    ``consult_board`` index of her facility (``consults_coordinated_by``: the coordinator's own arm of
     the consult visibility, no pregnancy scope to build); nothing for a user who coordinates nowhere.
     """
     now = timezone.now()
     today = timezone.localdate()
     monday = _week_start(week, today)
+    open_day = _board_day(day, monday)
     base = consults_coordinated_by(user)
+    oldest_first = [F("requested_at").asc(), F("id").asc()]
     requests_ = list(
         base.filter(status=C.REQUESTED)
         .select_related("pregnancy__patient", "requested_by", "requesting_facility")
-        .order_by("requested_at", "id")
+        .annotate(
+            place=Window(RowNumber(), partition_by=[F("urgency")], order_by=oldest_first),
+            group_size=Window(Count("id"), partition_by=[F("urgency")]),
+            shown_rows=Case(
+                When(urgency=show_all or "", then=Value(2**31 - 1)),
+                default=Value(BOARD_GROUP_ROWS),
+            ),
+        )
+        .filter(place__lte=F("shown_rows"))
+        .order_by(*oldest_first)
     )
     week_consults = list(
         base.filter(
@@ -274,7 +309,7 @@ def board_context(user, week: str | None = None) -> dict:
         .select_related("pregnancy__patient")
         .order_by("scheduled_start", "id")
     )
-    upcoming = list(
+    upcoming_rows = (
         base.filter(
             status__in=OPEN,
             scheduled_end__gte=now,
@@ -284,9 +319,11 @@ def board_context(user, week: str | None = None) -> dict:
         .annotate(
             invited=Count("participants", filter=~Q(participants__status=InvitationStatus.WITHDRAWN)),
             accepted=Count("participants", filter=Q(participants__status=InvitationStatus.ACCEPTED)),
+            total=Window(Count("id")),
         )
         .order_by("scheduled_start", "id")
     )
+    upcoming = list(upcoming_rows if show_all == "upcoming" else upcoming_rows[:BOARD_UPCOMING_ROWS])
     groups = []
     for urgency in URGENCY_ORDER:
         target = settings.CONSULT_SCHEDULE_MINUTES.get(urgency)
@@ -301,23 +338,46 @@ def board_context(user, week: str | None = None) -> dict:
                     "overdue": target is not None and waited > target,
                 }
             )
-        groups.append({"urgency": urgency, "label": ConsultUrgency(urgency).label, "rows": rows})
+        total = rows[0]["consult"].group_size if rows else 0
+        groups.append(
+            {
+                "urgency": urgency,
+                "label": ConsultUrgency(urgency).label,
+                "rows": rows,
+                "total": total,
+                "hidden": total - len(rows),
+                "opened": show_all == urgency and total > BOARD_GROUP_ROWS,
+            }
+        )
     days = []
     for offset in range(7):
-        day = monday + dt.timedelta(days=offset)
-        items = [c for c in week_consults if timezone.localtime(c.scheduled_start).date() == day]
-        days.append({"date": day, "items": items, "today": day == today})
-    women = {c.pregnancy.patient.external_id for c in [*requests_, *week_consults, *upcoming]}
+        date = monday + dt.timedelta(days=offset)
+        items = [c for c in week_consults if timezone.localtime(c.scheduled_start).date() == date]
+        shown = items if date == open_day else items[:BOARD_DAY_ROWS]
+        days.append(
+            {
+                "date": date,
+                "items": shown,
+                "hidden": len(items) - len(shown),
+                "opened": date == open_day and len(items) > BOARD_DAY_ROWS,
+                "today": date == today,
+            }
+        )
+    upcoming_total = upcoming[0].total if upcoming else 0
+    on_page = [row["consult"] for group in groups for row in group["rows"]]
+    on_page += [c for d in days for c in d["items"]] + upcoming
+    women = {c.pregnancy.patient.external_id for c in on_page}
+    open_count = sum(group["total"] for group in groups)
     audit_record(
         actor=user,
         action=AuditAction.LIST,
         obj=("consults.consult", ""),
         patient_ids=sorted(women, key=str),
-        changes={"count": len(requests_) + len(week_consults), "page": "board", "week": _iso_week(monday)},
+        changes={"count": len({c.pk for c in on_page}), "page": "board", "week": _iso_week(monday)},
     )
     return {
         "groups": groups,
-        "open_count": len(requests_),
+        "open_count": open_count,
         "days": days,
         "week": _iso_week(monday),
         "week_end": monday + dt.timedelta(days=6),
@@ -326,6 +386,9 @@ def board_context(user, week: str | None = None) -> dict:
         "next_week": _iso_week(monday + dt.timedelta(days=7)),
         "this_week": _iso_week(today),
         "upcoming": upcoming,
+        "upcoming_total": upcoming_total,
+        "upcoming_hidden": upcoming_total - len(upcoming),
+        "upcoming_opened": show_all == "upcoming" and upcoming_total > BOARD_UPCOMING_ROWS,
         "upcoming_days": UPCOMING_DAYS,
     }
 
@@ -335,7 +398,9 @@ def board(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not has_action(user, Action.SCHEDULE_CONSULT) or user.facility_id is None:
         raise Http404
-    context = board_context(user, request.GET.get("week"))
+    context = board_context(
+        user, request.GET.get("week"), show_all=request.GET.get("all"), day=request.GET.get("day")
+    )
     context["facility"] = user.facility
     return render(request, "consults/consult_board.html", context)
 

@@ -219,3 +219,97 @@ def test_one_consult_is_found_by_the_same_rules_as_the_lists(
         one_by_one = {c.pk for c in Consult.objects.all() if may_see_consult(user, c)}
         assert one_by_one == listed, getattr(user, "username", "anonymous")
     assert may_see_consult(cardiologist, elsewhere) and not may_see_consult(anaesthetist, ours)
+
+
+# --- the board's first rows and "show all" -----------------------------------------------------------
+
+
+def scheduled_at(coordinator, consult, users, start):
+    return services.consult_schedule(
+        actor=coordinator,
+        consult=consult,
+        start=start,
+        end=start + dt.timedelta(minutes=30),
+        participants=[(u, "") for u in users],
+        location="MDT room 3",
+    )
+
+
+def test_each_urgency_shows_its_longest_waiting_and_says_how_many_wait(
+    monkeypatch, client, obstetrician, coordinator, pregnancy, home_facility
+):
+    monkeypatch.setattr("consults.views.BOARD_GROUP_ROWS", 2)
+    women = [PregnancyFactory(managing_facility=home_facility) for _ in range(3)]
+    emergencies = [requested(obstetrician, woman, urgency="emergency") for woman in women]
+    for minutes, consult in zip((5, 30, 15), emergencies, strict=True):  # waiting 5, 30 and 15 minutes
+        Consult.objects.filter(pk=consult.pk).update(
+            requested_at=timezone.now() - dt.timedelta(minutes=minutes)
+        )
+    routine = requested(obstetrician, pregnancy)
+
+    context = board_context(coordinator)
+    emergency, routine_group, scheduled_group = context["groups"]
+    # the two waiting longest, oldest first; the third is counted, not shown
+    assert [row["consult"].pk for row in emergency["rows"]] == [emergencies[1].pk, emergencies[2].pk]
+    assert (emergency["total"], emergency["hidden"], emergency["opened"]) == (3, 1, False)
+    assert [row["consult"].pk for row in routine_group["rows"]] == [routine.pk]
+    assert (routine_group["total"], routine_group["hidden"]) == (1, 0)
+    assert (scheduled_group["total"], scheduled_group["rows"]) == (0, [])
+    assert context["open_count"] == 4
+    # the audit row names the women shown, not the one left out
+    row = AuditEvent.objects.latest("id")
+    shown = {str(p) for p in row.patient_ids}
+    assert str(women[0].patient.external_id) not in shown
+    assert str(women[1].patient.external_id) in shown and str(pregnancy.patient.external_id) in shown
+
+    opened = board_context(coordinator, show_all="emergency")["groups"][0]
+    assert [row["consult"].pk for row in opened["rows"]] == [emergencies[i].pk for i in (1, 2, 0)]
+    assert (opened["hidden"], opened["opened"]) == (0, True)
+
+    client.force_login(coordinator)
+    body = client.get("/consults/board/").content.decode()
+    assert "all=emergency#group-emergency" in body and emergencies[0].reference not in body
+    body = client.get("/consults/board/?all=emergency").content.decode()
+    assert emergencies[0].reference in body
+    # anything else in ?all= opens nothing
+    assert client.get("/consults/board/?all=nonsense").content.decode().count("mdt-schedule-btn") == 3
+
+
+def test_a_calendar_day_and_the_coming_days_show_their_first_consults_and_how_many_more(
+    monkeypatch, client, obstetrician, coordinator, cardiologist, home_facility
+):
+    monkeypatch.setattr("consults.views.BOARD_DAY_ROWS", 1)
+    monkeypatch.setattr("consults.views.BOARD_UPCOMING_ROWS", 1)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    nine = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9)))
+    first, second = (
+        scheduled_at(
+            coordinator,
+            requested(obstetrician, PregnancyFactory(managing_facility=home_facility)),
+            [cardiologist],
+            nine + dt.timedelta(hours=hours),
+        )
+        for hours in (0, 2)
+    )
+    week = f"{tomorrow.isocalendar()[0]}-W{tomorrow.isocalendar()[1]:02d}"
+
+    context = board_context(coordinator, week)
+    day = next(d for d in context["days"] if d["date"] == tomorrow)
+    assert ([c.pk for c in day["items"]], day["hidden"], day["opened"]) == ([first.pk], 1, False)
+    assert [c.pk for c in context["upcoming"]] == [first.pk]
+    assert (context["upcoming_total"], context["upcoming_hidden"]) == (2, 1)
+
+    context = board_context(coordinator, week, day=tomorrow.isoformat(), show_all="upcoming")
+    day = next(d for d in context["days"] if d["date"] == tomorrow)
+    assert ([c.pk for c in day["items"]], day["hidden"], day["opened"]) == ([first.pk, second.pk], 0, True)
+    assert [c.pk for c in context["upcoming"]] == [first.pk, second.pk] and context["upcoming_opened"]
+
+    client.force_login(coordinator)
+    body = client.get(f"/consults/board/?week={week}").content.decode()
+    assert f"day={tomorrow.isoformat()}#h-week" in body and "all=upcoming#h-upcoming" in body
+    # a day outside the week, or not a date: nothing opened, no error
+    for value in ("2001-01-01", "not-a-day"):
+        response = client.get(f"/consults/board/?week={week}&day={value}")
+        assert (
+            response.status_code == 200 and f"day={tomorrow.isoformat()}#h-week" in response.content.decode()
+        )
