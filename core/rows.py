@@ -17,6 +17,8 @@ from functools import cache, cached_property
 from django.db import connection
 from django.db.models import Model
 
+from .prepared import prepared_cursor
+
 
 def _column_list(model: type[Model], alias: str) -> str:
     """``alias."col1", alias."col2", …`` for the concrete fields of ``model``, in ``from_db`` order."""
@@ -89,7 +91,7 @@ class Joined:
         ``None``. ``where`` should select at most one row (a unique key)."""
         columns, source, models = self._parts
         select = ", ".join([columns, *extra])
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(f"SELECT {select} {source} WHERE {where}", [*extra_params, *params])  # noqa: S608
             row = cursor.fetchone()
         if row is None:

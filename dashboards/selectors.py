@@ -20,6 +20,7 @@ from django.utils import timezone
 from cases.choices import OPEN_STATUSES, RiskColor
 from cases.models import Pregnancy
 from cases.selectors import pregnancy_list
+from core.prepared import prepared_cursor
 from facilities.choices import Tier
 from facilities.models import Facility
 
@@ -118,15 +119,16 @@ class _ReadSums:
         key = (connection.settings_dict["NAME"], sql, *params, *gen_params)
         with self._lock:
             kept = self._rows.get(key)
-        with connection.cursor() as cursor:
-            if kept is not None:
+        if kept is not None:
+            with prepared_cursor() as cursor:
                 cursor.execute(gen_sql, gen_params)
                 row = cursor.fetchone()
-                if (row[0] if row else None) == kept[0]:
-                    with self._lock:
-                        if key in self._rows:
-                            self._rows.move_to_end(key)
-                    return kept[1]
+            if (row[0] if row else None) == kept[0]:
+                with self._lock:
+                    if key in self._rows:
+                        self._rows.move_to_end(key)
+                return kept[1]
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"{sql} UNION ALL SELECT 0, 'g', ({gen_sql}), 0, NULL",  # noqa: S608 - fixed fragments
                 [*params, *gen_params],
