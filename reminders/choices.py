@@ -32,6 +32,13 @@ ADVANCING = (
     FollowUpStatus.TRACING,
 )
 OPEN_STATUSES = (*ADVANCING, FollowUpStatus.LOST_PROPOSED)
+# The windows that need someone now: on the follow-up worklist and the home page's block.
+WORKLIST_STATUSES = (
+    FollowUpStatus.DUE,
+    FollowUpStatus.OVERDUE,
+    FollowUpStatus.TRACING,
+    FollowUpStatus.LOST_PROPOSED,
+)
 
 
 class CloseReason(models.TextChoices):

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
 
-from .choices import ADVANCING, OPEN_STATUSES, CloseReason, FollowUpKind, FollowUpStatus, MessageStatus
+from .choices import (
+    ADVANCING,
+    OPEN_STATUSES,
+    WORKLIST_STATUSES,
+    CloseReason,
+    FollowUpKind,
+    FollowUpStatus,
+    MessageStatus,
+)
 
 
 class FollowUp(BaseModel):
@@ -105,6 +113,18 @@ class FollowUp(BaseModel):
                 fields=["managing_facility", "status", "due_by"],
                 name="followup_managing",
                 condition=Q(status__in=list(OPEN_STATUSES)),
+            ),
+            # the home page's block: a facility's windows that need someone, soonest deadline first, in
+            # index order per arm (reminders.selectors.followup_worklist_first)
+            models.Index(
+                fields=["managing_facility", "due_by", "id"],
+                name="followup_managing_due",
+                condition=Q(status__in=list(WORKLIST_STATUSES)),
+            ),
+            models.Index(
+                fields=["facility", "due_by", "id"],
+                name="followup_facility_due",
+                condition=Q(status__in=list(WORKLIST_STATUSES)),
             ),
             # dashboards over a period: windows closed (visit done / traced / lost) by facility and day
             models.Index(

@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from cases.access import pregnancies_visible_to
 
-from .choices import OPEN_STATUSES, FollowUpStatus
+from .choices import OPEN_STATUSES, WORKLIST_STATUSES
 from .models import FollowUp
 
 LIST_RELATED = ("pregnancy__patient", "facility", "managing_facility")
@@ -38,9 +38,27 @@ def followup_counts(*, facility_ids) -> dict[int, dict[str, int]]:
     return out
 
 
-WORKLIST_STATUSES = (
-    FollowUpStatus.DUE,
-    FollowUpStatus.OVERDUE,
-    FollowUpStatus.TRACING,
-    FollowUpStatus.LOST_PROPOSED,
-)
+def followup_worklist_first(*, actor, limit: int) -> list[FollowUp]:
+    """The ``limit`` windows that need someone (``WORKLIST_STATUSES``) with the soonest deadline:
+    ``followup_list(...).filter(status__in=WORKLIST_STATUSES)[:limit]``, read in one statement.
+
+    Each of her facility's arms (managing facility, follow-up facility) is walked in its own index order
+    (``followup_managing_due``, ``followup_facility_due``) up to ``limit`` visible windows, and only
+    those are merged and sorted. The ``OR`` of the arms read and sorted every window of the facility
+    that needs someone: 11,000 at the largest hospital of a million-pregnancy region, 30 ms for the
+    ten rows of the home page (issue #9).
+    """
+    if actor.facility_id is None:
+        return list(followup_list(actor=actor).filter(status__in=WORKLIST_STATUSES)[:limit])
+    visible = (
+        FollowUp.objects.filter(pregnancy__in=pregnancies_visible_to(actor), status__in=WORKLIST_STATUSES)
+        .order_by("due_by", "id")
+        .values("pk")
+    )
+    first = visible.filter(managing_facility_id=actor.facility_id)[:limit].union(
+        visible.filter(facility_id=actor.facility_id)[:limit]
+    )
+    # the arms hold only visible windows of her facility that need someone: the page rows are those
+    return list(
+        FollowUp.objects.filter(pk__in=first).select_related(*LIST_RELATED).order_by("due_by", "id")[:limit]
+    )

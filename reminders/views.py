@@ -25,7 +25,7 @@ from . import services
 from .access import access_followup_by_id
 from .filtersets import FollowUpFilterSet
 from .forms import FollowUpDecisionForm
-from .selectors import WORKLIST_STATUSES, followup_list
+from .selectors import WORKLIST_STATUSES, followup_list, followup_worklist_first
 
 PAGE_SIZE = 25
 HOME_LIMIT = 10
@@ -66,7 +66,7 @@ def followup_home_context(user) -> dict:
     whole list (``reminders:worklist``) has more."""
     if not has_action(user, Action.VIEW_CASE):
         return {"followups": [], "followup_women": [], "followups_more": False}
-    rows = list(followup_list(actor=user).filter(status__in=WORKLIST_STATUSES)[: HOME_LIMIT + 1])
+    rows = followup_worklist_first(actor=user, limit=HOME_LIMIT + 1)
     more = len(rows) > HOME_LIMIT
     rows = rows[:HOME_LIMIT]
     women = list(dict.fromkeys(row.pregnancy.patient.external_id for row in rows))

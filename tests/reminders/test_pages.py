@@ -2,8 +2,11 @@
 named in the page's audit row), the whole list page, and the HTML decisions on a lost-to-follow-up
 proposal (POST with CSRF, access-checked, audited by the service, translated messages)."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from reminders.models import FollowUp
@@ -143,3 +146,40 @@ def test_decisions_need_the_csrf_token_and_post(midwife, proposed):
     assert browser.post(confirm_url(proposed), {"reason": "No answer"}).status_code == 403
     assert browser.get(confirm_url(proposed)).status_code == 405
     assert FollowUp.objects.get(pk=proposed.pk).status == "lost_proposed"
+
+
+def test_the_home_blocks_rows_are_the_first_of_the_whole_worklist_for_every_length(
+    midwife, supervisor, home_facility, other_facility, django_assert_num_queries
+):
+    """``followup_worklist_first`` walks her facility's two arms (managing, follow-up) in deadline order:
+    the same rows, in the same order, as the first rows of the whole worklist, for every length, with
+    windows of both arms interleaved, windows not yet due and windows of women she may not see."""
+    from reminders.choices import WORKLIST_STATUSES
+    from reminders.selectors import followup_list, followup_worklist_first
+
+    today = timezone.localdate()
+    for n in range(12):
+        # managed here; or managed elsewhere and followed up here; or neither (n = 6: not hers to see)
+        managing = home_facility if n % 3 else other_facility
+        follow_up = home_facility if n % 3 == 0 and n != 6 else None
+        pregnancy = PregnancyFactory(managing_facility=managing, follow_up_facility=follow_up)
+        pregnancy.edd = today + dt.timedelta(days=140 - 5 * n)
+        pregnancy.booked_on = today
+        pregnancy.save()
+        followup_recompute(pregnancy=pregnancy)
+    windows = FollowUp.objects.exclude(status="closed")
+    middle = sorted(windows.values_list("remind_on", flat=True))[6]
+    followups_sweep(now=noon(middle))
+    statuses = set(windows.values_list("status", flat=True))
+    assert "upcoming" in statuses and statuses & set(WORKLIST_STATUSES)
+    followed_here = windows.filter(facility=home_facility).exclude(managing_facility=home_facility)
+    assert followed_here.filter(status__in=WORKLIST_STATUSES).exists()
+    assert windows.exclude(facility=home_facility).exclude(managing_facility=home_facility).exists()
+
+    for actor in (midwife, supervisor):
+        whole = list(followup_list(actor=actor).filter(status__in=WORKLIST_STATUSES))
+        assert whole, actor.username
+        for limit in range(1, len(whole) + 2):
+            with django_assert_num_queries(1):
+                first = followup_worklist_first(actor=actor, limit=limit)
+            assert [w.pk for w in first] == [w.pk for w in whole[:limit]], (actor.username, limit)
