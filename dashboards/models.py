@@ -194,25 +194,29 @@ class FollowUpDueCounter(models.Model):
 
 
 class CounterGeneration(models.Model):
-    """Which committed state of a province's counters a reader saw: changes with every commit that
-    changes one of its census, monthly or follow-up due counters, or one of its facilities.
+    """Which committed state of the dashboard counters a reader saw: one row, whose ``g`` changes with
+    every commit that changes a census, monthly or follow-up due counter, or a facility.
 
-    Written only by deferred triggers (migration ``0008``): at commit, a transaction that changed
-    counters of a facility (or a facility itself) sets its province's ``g`` to the next value of one
-    sequence, once per province. The values never repeat and only grow, and a reader sees the new value
-    exactly when it sees the changes (the same commit), so "``g`` is what it was" proves "none of these
-    counters changed": ``dashboards.selectors`` keeps the sums it read beside the largest ``g`` of the
-    scope and reads them again only when that moved. Taken at commit, the lock on the province's row is
-    held only while the transaction commits, and every transaction takes it last: no lock cycle with the
-    facility counter rows.
+    Written only by deferred triggers (migration ``0008``): at commit, a transaction that changed any of
+    them sets ``g`` to the next value of a sequence, once per transaction. The values never repeat and
+    only grow, and a reader sees the new value exactly when it sees the changes (the same commit), so
+    "``g`` is what it was" proves "no counter changed": ``dashboards.selectors`` keeps the sums it read
+    beside ``g`` and reads them again only when it moved.
+
+    One row for the whole network, not one per province: a transaction that changes counters of two
+    provinces (a referral across a provincial border) would lock two rows, and two such transactions
+    locking them in opposite orders would deadlock at commit. The row is locked at commit only, for as
+    long as the commit takes, and holds no other lock after it: no cycle with the counter rows. The cost
+    is that a commit anywhere makes every process read its sums again once.
     """
 
-    province = models.CharField(_("province code"), max_length=2, primary_key=True)
+    id = models.PositiveSmallIntegerField(_("id"), primary_key=True, default=1)
     g = models.BigIntegerField(_("generation"))
 
     class Meta:
         verbose_name = _("counter generation")
         verbose_name_plural = _("counter generations")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="countergeneration_one_row")]
 
     def __str__(self) -> str:
-        return f"{self.province} @ {self.g}"
+        return f"counters @ {self.g}"

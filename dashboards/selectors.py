@@ -2,8 +2,8 @@
 
 ``summary_get`` costs one query whatever the size of the region: the counters are a few rows per
 facility, kept current by triggers (``dashboards/models.py``), including the follow-up windows'
-statuses. The sums read are kept per process beside the scope's counter generation and reused, after
-one primary-key read, for as long as no commit has changed them (``_ReadSums``). Figures are exact,
+statuses. The sums read are kept per process beside the counter generation and reused, after one
+primary-key read, for as long as no commit has changed any counter (``_ReadSums``). Figures are exact,
 not estimates: ``tests/dashboards`` recounts them from the raw rows.
 Timeliness (medians, percentiles) is live SQL over the period's events: ``dashboards/timeliness.py``.
 """
@@ -73,26 +73,17 @@ def _counter_sql(scope: DashboardScope, period: Period, *, by_facility: bool) ->
     return sql, [*params, *params, period.start, period.end, *params, soon_from, soon_until]
 
 
-def _generation_sql(scope: DashboardScope) -> tuple[str, list]:
-    """(SQL, parameters) of the fingerprint of the committed state of the scope's counters: its
-    province's ``CounterGeneration`` (no two provinces ever share a value), or every province's as text
-    for the whole network."""
-    if scope.facility is not None or scope.region is not None:
-        province = scope.facility.region_code[:2] if scope.facility is not None else scope.region_prefix[:2]
-        return "SELECT g::text FROM dashboards_countergeneration WHERE province = %s", [province]
-    return (
-        "SELECT string_agg(province || ':' || g, ',' ORDER BY province) FROM dashboards_countergeneration",
-        [],
-    )
+# The fingerprint of the committed state of the counters (``CounterGeneration``, one row).
+_GENERATION_SQL = "SELECT g FROM dashboards_countergeneration WHERE id = 1"
 
 
 class _ReadSums:
-    """The counter rows last read per scope, period and day in this process, each beside the generation
-    fingerprint read in the same statement (so from the same snapshot).
+    """The counter rows last read per scope, period and day in this process, each beside the counter
+    generation read in the same statement (so from the same snapshot).
 
     A request whose fingerprint is unchanged reuses the rows: one primary-key read instead of summing
     the region's counters (at a million pregnancies: 0.1 ms instead of 1.5–2.5 ms of SQL). Exact, not
-    a time-to-live: any commit that changes one of these counters, or a facility, moves the fingerprint
+    a time-to-live: any commit that changes a counter, or a facility, moves the generation
     (``CounterGeneration``). Inside a transaction (``atomic``) nothing is reused or kept: the
     transaction's own uncommitted changes are in the counters it reads but not yet in a generation.
     """
@@ -110,18 +101,17 @@ class _ReadSums:
     def size(self) -> int:
         return len(self._rows)
 
-    def fetch(self, sql: str, params: list, generation: tuple[str, list]) -> list[tuple]:
-        gen_sql, gen_params = generation
+    def fetch(self, sql: str, params: list) -> list[tuple]:
         if connection.in_atomic_block:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return cursor.fetchall()
-        key = (connection.settings_dict["NAME"], sql, *params, *gen_params)
+        key = (connection.settings_dict["NAME"], sql, *params)
         with self._lock:
             kept = self._rows.get(key)
         if kept is not None:
             with prepared_cursor() as cursor:
-                cursor.execute(gen_sql, gen_params)
+                cursor.execute(_GENERATION_SQL)
                 row = cursor.fetchone()
             if (row[0] if row else None) == kept[0]:
                 with self._lock:
@@ -130,14 +120,15 @@ class _ReadSums:
                 return kept[1]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"{sql} UNION ALL SELECT 0, 'g', ({gen_sql}), 0, NULL",  # noqa: S608 - fixed fragments
-                [*params, *gen_params],
+                f"{sql} UNION ALL SELECT 0, 'g', NULL, ({_GENERATION_SQL}), NULL",  # noqa: S608 - fixed
+                params,
             )
             rows = cursor.fetchall()
-        fingerprint = next(row[2] for row in rows if row[1] == "g")
+        generation = next(row[3] for row in rows if row[1] == "g")
+        generation = None if generation is None else int(generation)
         rows = [row for row in rows if row[1] != "g"]
         with self._lock:
-            self._rows[key] = (fingerprint, rows)
+            self._rows[key] = (generation, rows)
             self._rows.move_to_end(key)
             while len(self._rows) > self.MAX_ENTRIES:
                 self._rows.popitem(last=False)
@@ -149,7 +140,7 @@ read_sums = _ReadSums()
 
 def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -> list[tuple]:
     sql, params = _counter_sql(scope, period, by_facility=by_facility)
-    return read_sums.fetch(sql, params, _generation_sql(scope))
+    return read_sums.fetch(sql, params)
 
 
 def managed_pregnancy_total_sql(facility_id: int) -> tuple[str, list]:
