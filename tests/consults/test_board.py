@@ -32,13 +32,15 @@ def requested(actor, pregnancy, coordinating_facility=None, urgency="routine"):
     )
 
 
-def scheduled(coordinator, consult, users, hours=2):
-    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
+def scheduled(coordinator, consult, users, hours=2, *, start=None):
+    """Scheduled ``hours`` from now for an hour, or at ``start`` for half an hour."""
+    length = dt.timedelta(hours=1) if start is None else dt.timedelta(minutes=30)
+    start = start or timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
     return services.consult_schedule(
         actor=coordinator,
         consult=consult,
         start=start,
-        end=start + dt.timedelta(hours=1),
+        end=start + length,
         participants=[(u, "") for u in users],
         location="MDT room 3",
     )
@@ -224,17 +226,6 @@ def test_one_consult_is_found_by_the_same_rules_as_the_lists(
 # --- the board's first rows and "show all" -----------------------------------------------------------
 
 
-def scheduled_at(coordinator, consult, users, start):
-    return services.consult_schedule(
-        actor=coordinator,
-        consult=consult,
-        start=start,
-        end=start + dt.timedelta(minutes=30),
-        participants=[(u, "") for u in users],
-        location="MDT room 3",
-    )
-
-
 def test_each_urgency_shows_its_longest_waiting_and_says_how_many_wait(
     monkeypatch, client, obstetrician, coordinator, pregnancy, home_facility
 ):
@@ -283,11 +274,11 @@ def test_a_calendar_day_and_the_coming_days_show_their_first_consults_and_how_ma
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     nine = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9)))
     first, second = (
-        scheduled_at(
+        scheduled(
             coordinator,
             requested(obstetrician, PregnancyFactory(managing_facility=home_facility)),
             [cardiologist],
-            nine + dt.timedelta(hours=hours),
+            start=nine + dt.timedelta(hours=hours),
         )
         for hours in (0, 2)
     )
