@@ -86,20 +86,40 @@ class _ReadSums:
     a time-to-live: any commit that changes a counter, or a facility, moves the generation
     (``CounterGeneration``). Inside a transaction (``atomic``) nothing is reused or kept: the
     transaction's own uncommitted changes are in the counters it reads but not yet in a generation.
+    At most ``MAX_ENTRIES`` entries and ``MAX_ROWS`` rows are kept, of the newest generation only.
     """
 
     MAX_ENTRIES = 256
+    MAX_ROWS = 100_000  # a province of 300 facilities: 12,000 rows per facility breakdown
 
     def __init__(self) -> None:
-        self._rows: OrderedDict[tuple, tuple[str, list[tuple]]] = OrderedDict()
+        self._rows: OrderedDict[tuple, tuple[int | None, list[tuple]]] = OrderedDict()
+        self._kept_rows = 0
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._rows.clear()
+            self._kept_rows = 0
 
     def size(self) -> int:
         return len(self._rows)
+
+    def _keep(self, key: tuple, generation: int | None, rows: list[tuple]) -> None:
+        """Keep ``rows`` (least recently used first out), within ``MAX_ENTRIES`` and ``MAX_ROWS``; the
+        entries of an older generation can never be reused again and go at once."""
+        with self._lock:
+            if generation is not None:
+                for stale in [k for k, (g, _) in self._rows.items() if g is None or g < generation]:
+                    self._kept_rows -= len(self._rows.pop(stale)[1])
+            if key in self._rows:
+                self._kept_rows -= len(self._rows.pop(key)[1])
+            if len(rows) > self.MAX_ROWS:
+                return
+            self._rows[key] = (generation, rows)
+            self._kept_rows += len(rows)
+            while len(self._rows) > self.MAX_ENTRIES or self._kept_rows > self.MAX_ROWS:
+                self._kept_rows -= len(self._rows.popitem(last=False)[1][1])
 
     def fetch(self, sql: str, params: list) -> list[tuple]:
         if connection.in_atomic_block:
@@ -127,11 +147,7 @@ class _ReadSums:
         generation = next(row[3] for row in rows if row[1] == "g")
         generation = None if generation is None else int(generation)
         rows = [row for row in rows if row[1] != "g"]
-        with self._lock:
-            self._rows[key] = (generation, rows)
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.MAX_ENTRIES:
-                self._rows.popitem(last=False)
+        self._keep(key, generation, rows)
         return rows
 
 

@@ -160,3 +160,23 @@ def test_inside_a_transaction_the_sums_are_read_every_time_and_not_kept(api, sup
     body, _ = _get(client)
     assert body["by_color"]["red"] == 2
     assert read_sums.size() == 0
+
+
+def test_what_is_kept_is_bounded_and_of_the_newest_generation_only():
+    from dashboards.selectors import _ReadSums
+
+    kept = _ReadSums()
+    kept.MAX_ENTRIES, kept.MAX_ROWS = 3, 10
+    rows = lambda n: [(0, "c", f"k{i}", i, None) for i in range(n)]  # noqa: E731
+    kept._keep(("a",), 5, rows(4))
+    kept._keep(("b",), 5, rows(4))
+    assert kept.size() == 2
+    kept._keep(("c",), 5, rows(4))  # 12 rows > 10: the least recently used goes
+    assert list(kept._rows) == [("b",), ("c",)] and kept._kept_rows == 8
+    kept._keep(("d",), 5, rows(11))  # larger than the whole budget: not kept
+    assert list(kept._rows) == [("b",), ("c",)]
+    kept._keep(("e",), 6, rows(1))  # a newer generation: the older entries can never be reused
+    assert list(kept._rows) == [("e",)] and kept._kept_rows == 1
+    for key in ("f", "g", "h"):
+        kept._keep((key,), 6, rows(1))
+    assert list(kept._rows) == [("f",), ("g",), ("h",)] and kept._kept_rows == 3
