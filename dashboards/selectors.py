@@ -81,7 +81,7 @@ class _ReadSums:
     """The counter rows last read per scope, period and day in this process, each beside the counter
     generation read in the same statement (so from the same snapshot).
 
-    A request whose fingerprint is unchanged reuses the rows: one primary-key read instead of summing
+    A request that finds the generation unchanged reuses the rows: one primary-key read instead of summing
     the region's counters (at a million pregnancies: 0.1 ms instead of 1.5–2.5 ms of SQL). Exact, not
     a time-to-live: any commit that changes a counter, or a facility, moves the generation
     (``CounterGeneration``). Inside a transaction (``atomic``) nothing is reused or kept: the
