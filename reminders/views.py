@@ -23,9 +23,10 @@ from core.errors import PermissionDenied as ServicePermissionDenied
 
 from . import services
 from .access import access_followup_by_id
+from .choices import WORKLIST_STATUSES
 from .filtersets import FollowUpFilterSet
 from .forms import FollowUpDecisionForm
-from .selectors import WORKLIST_STATUSES, followup_list, followup_worklist_first
+from .selectors import followup_list, followup_worklist_first
 
 PAGE_SIZE = 25
 HOME_LIMIT = 10
