@@ -353,3 +353,26 @@ class ObservationSet(BaseModel):
 
     def __str__(self) -> str:
         return f"MEOWS {self.taken_at:%Y-%m-%d %H:%M} ({self.level})"
+
+
+class ReferenceGeneration(models.Model):
+    """Which state of the grading reference data a reader saw: one row, whose ``g`` changes with every
+    statement that writes a catalogue version, a criterion, a regional policy or a region.
+
+    Written only by statement triggers (migration ``0003``), immediately, not at commit: the writing
+    transaction sees its new ``g`` at once (so it never reuses what it read before its own change), and
+    every other transaction sees it exactly when it sees the change (the commit). The values come from a
+    sequence: they never repeat, even after a rollback, so "``g`` is what it was" proves "nothing
+    changed". ``risk.reference`` keeps what it read beside ``g`` and reads again only when it moved.
+    """
+
+    id = models.PositiveSmallIntegerField(_("id"), primary_key=True, default=1)
+    g = models.BigIntegerField(_("generation"))
+
+    class Meta:
+        verbose_name = _("reference data generation")
+        verbose_name_plural = _("reference data generations")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="referencegeneration_one_row")]
+
+    def __str__(self) -> str:
+        return f"reference data @ {self.g}"

@@ -17,7 +17,7 @@ from cases.dating import gestational_age
 from cases.models import Pregnancy, Visit
 from facilities.models import Facility, Region
 
-from . import engine
+from . import engine, reference
 from .catalogue import criterion_from_item, field_specs
 from .models import (
     CaseManagement,
@@ -39,8 +39,15 @@ def _region_prefixes(region_code: str) -> list[str]:
 
 def catalogue_version_for(*, region_code: str | None, on: dt.date | None = None) -> CatalogueVersion:
     """The active version for a place and date: the most specific region (county, city, province,
-    national) whose latest version is already in effect."""
+    national) whose latest version is already in effect. Kept per process while the reference data are
+    unchanged (``risk.reference``)."""
     on = on or timezone.localdate()
+    return reference.kept(
+        ("catalogue_version", region_code, on), lambda: _read_catalogue_version(region_code, on)
+    )
+
+
+def _read_catalogue_version(region_code: str | None, on: dt.date) -> CatalogueVersion:
     versions = CatalogueVersion.objects.filter(is_active=True, effective_from__lte=on).select_related(
         "region"
     )
@@ -93,6 +100,12 @@ def catalogue_for_actor(actor) -> tuple[CatalogueVersion, engine.Catalogue]:
 
 
 def policy_for(region_code: str | None) -> RiskPolicy:
+    """The regional policy of the most specific region containing ``region_code``, else the default.
+    Kept per process while the reference data are unchanged (``risk.reference``)."""
+    return reference.kept(("policy", region_code), lambda: _read_policy(region_code))
+
+
+def _read_policy(region_code: str | None) -> RiskPolicy:
     codes = _region_prefixes(region_code) if region_code else []
     policies = {
         p.region.code if p.region else None: p
