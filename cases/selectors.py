@@ -41,11 +41,21 @@ class ScopedRows:
     ordered = True
 
     def __init__(
-        self, *, queryset: QuerySet[Pregnancy], arms: list[Q], order: tuple, outer=None, first_total=None
+        self,
+        *,
+        queryset: QuerySet[Pregnancy],
+        arms: list[Q],
+        order: tuple,
+        outer=None,
+        first_total=None,
+        unfiltered: bool | None = None,
     ) -> None:
         self.queryset, self.arms, self.order = queryset, arms, order
         self.outer = outer or (lambda rows: rows)
         self.first_total = first_total
+        # Whether ``queryset`` selects exactly what ``first_total`` counts in the first arm: by default when
+        # it has no condition; a caller whose base condition the total already counts says so.
+        self.unfiltered = not queryset.query.where if unfiltered is None else unfiltered
 
     def filter(self, *args, **kwargs) -> "ScopedRows":
         filtered = self.queryset.filter(*args, **kwargs)
@@ -55,6 +65,7 @@ class ScopedRows:
             order=self.order,
             outer=self.outer,
             first_total=self.first_total,
+            unfiltered=False,
         )
 
     def count(self) -> int:
@@ -69,7 +80,7 @@ class ScopedRows:
         for arm in self.arms[1:]:
             rest |= arm
         sqls, params = [], []
-        if self.first_total is not None and not self.queryset.query.where:
+        if self.first_total is not None and self.unfiltered:
             total_sql, total_params = self.first_total
             sqls.append(f"({total_sql})")
             params.extend(total_params)
@@ -148,11 +159,20 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
     """``worklist`` among ``queryset`` (filters only) for paging: the facility's two arms (managing,
     follow-up) walked in index order; ``outer`` adds joins and annotations to the page only."""
     arms = pregnancy_scope_arms(actor, "view")[:2] if actor.facility_id is not None else []
+    first_total = None
+    if arms and apps.is_installed("dashboards"):
+        # Unfiltered, the first arm (her facility as managing facility) holds as many open pregnancies as
+        # its ``status:active`` and ``status:postpartum`` counters say.
+        from dashboards.selectors import managed_pregnancy_total_sql
+
+        first_total = managed_pregnancy_total_sql(actor.facility_id, tuple(OPEN_STATUSES))
     return ScopedRows(
         queryset=queryset.filter(status__in=OPEN_STATUSES),
         arms=arms,
         order=_worklist_order(),
         outer=lambda rows: (outer or (lambda r: r))(rows.select_related(*LIST_RELATED)),
+        first_total=first_total,
+        unfiltered=not queryset.query.where,
     )
 
 

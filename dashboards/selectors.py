@@ -159,16 +159,19 @@ def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -
     return read_sums.fetch(sql, params)
 
 
-def managed_pregnancy_total_sql(facility_id: int) -> tuple[str, list]:
-    """(SQL, parameters) of how many pregnancies (every status) ``facility_id`` manages: the sum of its
-    ``status:*`` census counters, kept by the triggers in the transaction that changes a pregnancy. The
-    pregnancy list's unfiltered count embeds it instead of counting the facility's rows
-    (``cases.selectors.ScopedRows``)."""
-    return (
-        "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter "
-        "WHERE facility_id = %s AND key LIKE %s",
-        [facility_id, "status:%"],
-    )
+def managed_pregnancy_total_sql(
+    facility_id: int, statuses: tuple[str, ...] | None = None
+) -> tuple[str, list]:
+    """(SQL, parameters) of how many pregnancies ``facility_id`` manages, of every status or of
+    ``statuses``: the sum of its ``status:*`` census counters, kept by the triggers in the transaction that
+    changes a pregnancy. The pregnancy list's and the worklist's unfiltered counts embed it instead of
+    counting the facility's rows (``cases.selectors.ScopedRows``)."""
+    if statuses is None:
+        condition, params = "key LIKE %s", ["status:%"]
+    else:
+        condition, params = "key = ANY(%s)", [["status:" + str(status) for status in statuses]]
+    sql = "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter WHERE facility_id = %s AND "
+    return sql + condition, [facility_id, *params]
 
 
 # Follow-up windows past their deadline and still open (reminders.choices.FollowUpStatus).

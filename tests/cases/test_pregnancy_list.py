@@ -233,3 +233,39 @@ def test_the_unfiltered_count_reads_the_facility_counters_and_equals_a_recount(
     assert any("dashboards_censuscounter" in q["sql"] for q in ctx.captured_queries)
     # Filtered: rows are counted (the counters hold no filter).
     assert client.get(f"{URL}?status=closed").json()["count"] == 2
+
+
+def test_the_worklist_count_reads_the_open_status_counters_and_equals_a_recount(
+    midwife, home_facility, other_facility
+):
+    """Unfiltered, the worklist's managed part of ``count`` is the facility's ``status:active`` and
+    ``status:postpartum`` counters: equal to counting the open rows (every status present, follow-up
+    records on top); with a filter, or through ``filter()`` (cursor paging), rows are counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.choices import PregnancyStatus
+    from cases.selectors import worklist, worklist_rows
+
+    for status in PregnancyStatus.values:
+        if status == PregnancyStatus.MERGED:
+            target = PregnancyFactory(managing_facility=home_facility)
+            PregnancyFactory(managing_facility=home_facility, status=status, merged_into=target)
+        else:
+            PregnancyFactory.create_batch(2, managing_facility=home_facility, status=status)
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility)
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility, status="closed")
+    PregnancyFactory(managing_facility=other_facility)  # not hers
+
+    rows = worklist_rows(actor=midwife, queryset=Pregnancy.objects.all())
+    with CaptureQueriesContext(connection) as ctx:
+        count = rows.count()
+    assert count == worklist(actor=midwife).count() == 2 + 2 + 1 + 1  # active, postpartum, the merge target
+    assert "dashboards_censuscounter" in ctx.captured_queries[0]["sql"]
+
+    red = worklist_rows(actor=midwife, queryset=Pregnancy.objects.filter(risk_color="red"))
+    PregnancyFactory(managing_facility=home_facility, risk_color="red")
+    with CaptureQueriesContext(connection) as ctx:
+        assert red.count() == 1
+    assert "dashboards_censuscounter" not in ctx.captured_queries[0]["sql"]
+    assert rows.filter(risk_color="red").count() == 1
