@@ -205,6 +205,19 @@ def _access_to(actor, pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
     return may_view, may_change, view_role and ordinary and not break_glass
 
 
+def sees_at_her_facility(actor, pregnancy: Pregnancy) -> bool:
+    """True when ``actor`` may view ``pregnancy`` through her facility's arms of ``pregnancy_scope_arms``
+    (the woman managed or followed up there), decided from the row: no query. False proves nothing: a
+    grant, her region or break-the-glass may still let her see the woman."""
+    return (
+        getattr(actor, "is_authenticated", False)
+        and actor.is_active
+        and actor.facility_id is not None
+        and actor.facility_id in (pregnancy.managing_facility_id, pregnancy.follow_up_facility_id)
+        and has_action(actor, Action.VIEW_CASE)
+    )
+
+
 def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: bool = True) -> Pregnancy:
     """The pregnancy with external id ``pregnancy_id`` if ``actor`` may ``perm`` it.
 

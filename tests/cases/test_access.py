@@ -210,7 +210,7 @@ def test_fetch_by_id_agrees_with_the_list_scope_for_every_rule(
     and on change, and on whether the read is an ordinary one."""
     from guardian.shortcuts import assign_perm
 
-    from cases.access import pregnancy_scope
+    from cases.access import pregnancy_scope, sees_at_her_facility
     from cases.models import Pregnancy
 
     followed = PregnancyFactory(managing_facility=outsider.facility, follow_up_facility=midwife.facility)
@@ -227,11 +227,15 @@ def test_fetch_by_id_agrees_with_the_list_scope_for_every_rule(
     province_supervisor = UserFactory(facility=None, region=province, roles=[Role.REGIONAL_SUPERVISOR])
     pregnancies = [pregnancy, followed, user_grant, group_read, group_write, glass]
     actors = [midwife, obstetrician, outsider, supervisor, other_supervisor, province_supervisor, auditor]
-    checked = 0
+    checked = sees_here = 0
     for actor in actors:
         may_view = set(Pregnancy.objects.filter(pregnancy_scope(actor, "view")))
         may_change = set(Pregnancy.objects.filter(pregnancy_scope(actor, "change")))
         for target in pregnancies:
+            # the no-query shortcut (follow-up home block) never admits a woman the scope leaves out
+            if sees_at_her_facility(actor, target):
+                assert target in may_view, (actor.username, target.pk)
+                sees_here += 1
             if target not in may_view:
                 with pytest.raises(NotFound):
                     access_pregnancy_by_id(actor, target.external_id, audit=False)
@@ -247,6 +251,7 @@ def test_fetch_by_id_agrees_with_the_list_scope_for_every_rule(
             checked += 1
     # The population exercises each way in: a vacuous pass (nobody sees anything) is impossible.
     assert checked >= 12
+    assert sees_here >= 3  # the midwife and the obstetrician at her facility, the follow-up facility
     assert {midwife.username, outsider.username, supervisor.username, province_supervisor.username} <= {
         a.username for a in actors if set(Pregnancy.objects.filter(pregnancy_scope(a, "view")))
     }

@@ -183,3 +183,45 @@ def test_the_home_blocks_rows_are_the_first_of_the_whole_worklist_for_every_leng
             with django_assert_num_queries(1):
                 first = followup_worklist_first(actor=actor, limit=limit)
             assert [w.pk for w in first] == [w.pk for w in whole[:limit]], (actor.username, limit)
+
+
+def test_the_home_block_reads_again_with_the_scope_when_a_window_is_not_of_her_facilitys_women(
+    midwife, outsider, home_facility, other_facility, django_assert_num_queries
+):
+    """Windows whose copy of the facilities names hers, of a woman who is no longer managed or followed up
+    there: left out while she may not see the woman, listed once a grant lets her (a second read, with
+    the access scope, in both cases)."""
+    from cases.choices import GrantLevel
+    from cases.services import pregnancy_access_grant
+    from reminders.choices import WORKLIST_STATUSES
+    from reminders.selectors import followup_list, followup_worklist_first
+
+    today = timezone.localdate()
+    pregnancies = []
+    for n in range(4):
+        pregnancy = PregnancyFactory(managing_facility=home_facility)
+        pregnancy.edd = today + dt.timedelta(days=140 - 5 * n)
+        pregnancy.booked_on = today
+        pregnancy.save()
+        followup_recompute(pregnancy=pregnancy)
+        pregnancies.append(pregnancy)
+    FollowUp.objects.update(status="due")
+    moved = pregnancies[2]  # moved elsewhere; her window still says the home facility (a stale copy)
+    type(moved).objects.filter(pk=moved.pk).update(managing_facility=other_facility)
+    soonest = [w.pk for w in FollowUp.objects.filter(status="due").order_by("due_by", "id")]
+    assert open_window(moved).pk in soonest[:2]  # among the first rows read
+
+    with django_assert_num_queries(2):
+        first = followup_worklist_first(actor=midwife, limit=3)
+    whole = list(followup_list(actor=midwife).filter(status__in=WORKLIST_STATUSES))
+    assert open_window(moved).pk not in [w.pk for w in first]
+    assert [w.pk for w in first] == [w.pk for w in whole[:3]]
+    assert len(first) == 3
+
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=moved, facility=home_facility, level=GrantLevel.READ, reason="referral"
+    )
+    with django_assert_num_queries(2):
+        first = followup_worklist_first(actor=midwife, limit=3)
+    assert open_window(moved).pk in [w.pk for w in first]
+    assert [w.pk for w in first] == soonest[:3]
