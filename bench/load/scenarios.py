@@ -157,23 +157,27 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
     active = list(
         pregnancy_list(actor=clinician.user)
         .filter(status="active", managing_facility_id=clinician.user.facility_id)
-        .values_list("external_id", flat=True)[:ROTATE]
+        .values_list("external_id", flat=True)[: 2 * ROTATE]
     )
     if not active:
         raise RuntimeError(f"{clinician.user.username} manages no active pregnancy: nothing to read or write")
+    # Visits are written to one set of women and case pages read from another: every run adds thousands
+    # of visits, and case pages read from the written set would grow longer with each run (a timeline of
+    # 50 visits instead of the seeded handful).
+    written, read = (active[:ROTATE], active[ROTATE:]) if len(active) > ROTATE else (active, active)
     plan.notes.append(
-        f"case pages and visits rotate over {len(active)} active pregnancies managed at the "
-        f"clinician's facility"
+        f"case pages rotate over {len(read)} and visits over {len(written)} active pregnancies managed at "
+        f"the clinician's facility{'' if read is not written else ' (the same ones: too few to separate)'}"
     )
     json_post = clinician.api_headers | {"Content-Type": "application/json"}
     reqs = {
         "worklist_api": [Request("/api/v1/pregnancies/", headers=clinician.api_headers)],
         "worklist_page": [Request("/", headers=clinician.page_headers)],
-        "case_page": [Request(f"/cases/pregnancies/{p}/", headers=clinician.page_headers) for p in active],
+        "case_page": [Request(f"/cases/pregnancies/{p}/", headers=clinician.page_headers) for p in read],
         "dashboard_summary": [Request("/api/v1/dashboard/summary/", headers=supervisor.api_headers)],
         "visit_entry": [
             Request(f"/api/v1/pregnancies/{p}/visits/", "POST", json_post, json.dumps(VISIT_BODIES[n % 3]))
-            for n, p in enumerate(active)
+            for n, p in enumerate(written)
         ],
         "consult_board": [Request("/consults/board/", headers=coordinator.page_headers)],
     }
