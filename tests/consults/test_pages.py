@@ -31,7 +31,11 @@ def requested(obstetrician, pregnancy, urgency="routine"):
 
 
 def slot(hours=2):
+    """An hour starting in about ``hours``; an hour later when it would cross local midnight, since the
+    schedule form takes one date and two times of day."""
     start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(hours=hours)
+    if timezone.localtime(start).date() != timezone.localtime(start + dt.timedelta(hours=1)).date():
+        start += dt.timedelta(hours=1)
     return start, start + dt.timedelta(hours=1)
 
 

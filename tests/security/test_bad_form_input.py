@@ -253,6 +253,8 @@ def cast(obstetrician, midwife, pregnancy, city, home_facility):
 def prepare(cast, stage: str) -> dict:
     pregnancy = cast["pregnancy"]
     start = timezone.localtime().replace(second=0, microsecond=0) + dt.timedelta(hours=2)
+    if start.hour == 23:  # the form takes one date and two times of day: not across midnight
+        start += dt.timedelta(hours=1)
     ids = {
         "pregnancy": str(pregnancy.external_id),
         "facility": str(pregnancy.managing_facility.external_id),
