@@ -86,13 +86,25 @@ class Joined:
         source = f"FROM {quote(self.model._meta.db_table)} t0 " + " ".join(joins)
         return ", ".join(columns), source, models
 
-    def fetch(self, where: str, params: Sequence, *, extra: Sequence[str] = (), extra_params: Sequence = ()):
+    def fetch(
+        self,
+        where: str,
+        params: Sequence,
+        *,
+        extra: Sequence[str] = (),
+        extra_params: Sequence = (),
+        order_by: str = "",
+    ):
         """(the instance with its related instances attached, [the extra values]) of the first row, or
-        ``None``. ``where`` should select at most one row (a unique key)."""
+        ``None``. ``where`` selects at most one row (a unique key), or ``order_by`` says which comes
+        first (``LIMIT 1``)."""
         columns, source, models = self._parts
         select = ", ".join([columns, *extra])
+        sql = f"SELECT {select} {source} WHERE {where}"  # noqa: S608 - code-written SQL, values as parameters
+        if order_by:
+            sql += f" ORDER BY {order_by} LIMIT 1"
         with prepared_cursor() as cursor:
-            cursor.execute(f"SELECT {select} {source} WHERE {where}", [*extra_params, *params])  # noqa: S608
+            cursor.execute(sql, [*extra_params, *params])
             row = cursor.fetchone()
         if row is None:
             return None

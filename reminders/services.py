@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -26,6 +27,7 @@ from cases.choices import PregnancyStatus, VisitKind
 from cases.models import Delivery, Pregnancy, Visit
 from cases.services import pregnancy_transition
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from core.prepared import prepared_cursor
 from notifications import channels
 from notifications.choices import AlertKind, Severity
 from notifications.models import Alert
@@ -114,16 +116,33 @@ def facts_from(
     )
 
 
+@cache
+def _contact_sql() -> str:
+    """Her last contact of the given kinds and, when asked, the discharge of her delivery (the first one
+    recorded): one fixed statement, prepared per connection, run at every visit (issue #9)."""
+    quote = connection.ops.quote_name
+    visit, delivery = (quote(m._meta.db_table) for m in (Visit, Delivery))
+
+    def column(model, name):
+        return quote(model._meta.get_field(name).column)
+
+    return (
+        f"SELECT (SELECT MAX({column(Visit, 'visited_at')}) FROM {visit} "  # noqa: S608 - metadata only
+        f"WHERE {column(Visit, 'pregnancy')} = %s AND {column(Visit, 'kind')} = ANY(%s)), "
+        f"(SELECT {column(Delivery, 'discharged_at')} FROM {delivery} "
+        f"WHERE {column(Delivery, 'pregnancy')} = %s AND %s ORDER BY {column(Delivery, 'id')} LIMIT 1)"
+    )
+
+
 def _facts(pregnancy: Pregnancy) -> schedule.Facts:
-    """Two queries: the last contact of the relevant kind, and the discharge of a delivery."""
+    """One query: the last contact of the relevant kind and, after the birth, the delivery's discharge."""
     postpartum = pregnancy.status == PregnancyStatus.POSTPARTUM
     kinds = POSTPARTUM_CONTACTS if postpartum else ANTENATAL_CONTACTS
-    last = Visit.objects.filter(pregnancy=pregnancy, kind__in=kinds).aggregate(last=Max("visited_at"))["last"]
-    discharged = None
-    if postpartum:
-        discharged = (
-            Delivery.objects.filter(pregnancy=pregnancy).values_list("discharged_at", flat=True).first()
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _contact_sql(), [pregnancy.pk, [str(kind) for kind in kinds], pregnancy.pk, postpartum]
         )
+        last, discharged = cursor.fetchone()
     return facts_from(
         status=pregnancy.status,
         color=pregnancy.risk_color,

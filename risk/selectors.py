@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import cache
 from threading import Lock
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -15,10 +17,13 @@ from cases.access import pregnancies_visible_to
 from cases.choices import PregnancyStatus
 from cases.dating import gestational_age
 from cases.models import Pregnancy, Visit
+from core.prepared import prepared_cursor
+from core.rows import Joined
 from facilities.models import Facility, Region
 
 from . import engine, reference
 from .catalogue import criterion_from_item, field_specs
+from .choices import AssessmentStatus
 from .models import (
     CaseManagement,
     CatalogueCriterion,
@@ -160,22 +165,9 @@ def measurements_from_record(pregnancy: Pregnancy, *, on: dt.date | None = None)
     elif pregnancy.ended_on:
         values["postpartum_days"], sources["postpartum_days"] = (on - pregnancy.ended_on).days, "pregnancy"
     latest: dict[str, tuple] = {}
-    mapping = {
-        "sbp_mmhg": "sbp_mmhg",
-        "dbp_mmhg": "dbp_mmhg",
-        "hb_g_l": "hb_g_l",
-        "platelets_10e9_l": "plt_10e9_l",
-        "spo2_pct": "spo2_pct",
-        "height_cm": "height_cm",
-        "weight_kg": "weight_kg",
-    }
-    visits = (
-        Visit.objects.filter(pregnancy=pregnancy)
-        .order_by("-visited_at")
-        .values("external_id", "visited_at", *mapping.keys())[:20]
-    )
-    for visit in visits:
-        for source_field, target in mapping.items():
+    recent, booking_weight = _visit_measurements(pregnancy.pk)
+    for visit in recent:
+        for source_field, target in _MEASURED.items():
             if target not in latest and visit[source_field] is not None:
                 latest[target] = (_number(visit[source_field]), f"visit:{visit['external_id']}")
     for target, (value, source) in latest.items():
@@ -183,26 +175,73 @@ def measurements_from_record(pregnancy: Pregnancy, *, on: dt.date | None = None)
             continue
         values[target], sources[target] = value, source
     # BMI from the earliest visit that has both weight and height (booking BMI).
-    first = (
-        Visit.objects.filter(pregnancy=pregnancy, weight_kg__isnull=False)
-        .order_by("visited_at")
-        .values("external_id", "weight_kg")
-        .first()
-    )
     height = latest.get("height_cm", (None,))[0]
-    if first and height:
-        bmi = float(first["weight_kg"]) / (float(height) / 100) ** 2
-        values["bmi_kg_m2"], sources["bmi_kg_m2"] = round(bmi, 1), f"visit:{first['external_id']}"
+    if booking_weight and height:
+        bmi = float(booking_weight["weight_kg"]) / (float(height) / 100) ** 2
+        values["bmi_kg_m2"], sources["bmi_kg_m2"] = round(bmi, 1), f"visit:{booking_weight['external_id']}"
     return values, sources
 
 
-def current_assessment(pregnancy: Pregnancy, *, stage: str = "assessment") -> RiskAssessment | None:
-    """The confirmed assessment in force for ``stage``: a screening never replaces a five-colour grade."""
+# Visit field → measurement name of the catalogue's rules.
+_MEASURED = {
+    "sbp_mmhg": "sbp_mmhg",
+    "dbp_mmhg": "dbp_mmhg",
+    "hb_g_l": "hb_g_l",
+    "platelets_10e9_l": "plt_10e9_l",
+    "spo2_pct": "spo2_pct",
+    "height_cm": "height_cm",
+    "weight_kg": "weight_kg",
+}
+_RECENT_VISITS = 20
+
+
+@cache
+def _visit_measurements_sql() -> str:
+    """The last ``_RECENT_VISITS`` visits' measurements, newest first, then (flagged) the earliest visit
+    with a weight: one fixed statement, prepared per connection, instead of two ORM queries compiled on
+    every visit and grade (issue #9). Columns come from the model's metadata."""
+    quote = connection.ops.quote_name
+    table = quote(Visit._meta.db_table)
+    column = {name: quote(Visit._meta.get_field(name).column) for name in ("external_id", *_MEASURED)}
+    pregnancy, visited_at = (quote(Visit._meta.get_field(n).column) for n in ("pregnancy", "visited_at"))
+    recent_columns = ", ".join(column[name] for name in ("external_id", *_MEASURED))
+    booking_columns = ", ".join(column[name] if name == "weight_kg" else "NULL" for name in _MEASURED)
     return (
-        RiskAssessment.objects.filter(pregnancy=pregnancy, status="confirmed", stage=stage)
-        .order_by("-confirmed_at", "-id")
-        .first()
+        f"(SELECT false, {visited_at}, {recent_columns} FROM {table} WHERE {pregnancy} = %s "  # noqa: S608
+        f"ORDER BY {visited_at} DESC LIMIT {_RECENT_VISITS}) "
+        f"UNION ALL (SELECT true, {visited_at}, {column['external_id']}, {booking_columns} FROM {table} "
+        f"WHERE {pregnancy} = %s AND {column['weight_kg']} IS NOT NULL ORDER BY {visited_at} ASC LIMIT 1)"
     )
+
+
+def _visit_measurements(pregnancy_id: int) -> tuple[list[dict], dict | None]:
+    """(the recent visits' measurements newest first, the earliest visit with a weight or None) as dicts
+    of field name → value, as ``values()`` gives them."""
+    names = ["external_id", *_MEASURED]
+    with prepared_cursor() as cursor:
+        cursor.execute(_visit_measurements_sql(), [pregnancy_id, pregnancy_id])
+        rows = cursor.fetchall()
+    # newest first, whatever order the two parts of the statement come back in
+    recent = sorted((row for row in rows if not row[0]), key=lambda row: row[1], reverse=True)
+    booking = next((row for row in rows if row[0]), None)
+    return (
+        [dict(zip(names, row[2:], strict=True)) for row in recent],
+        dict(zip(names, booking[2:], strict=True)) if booking else None,
+    )
+
+
+_ASSESSMENT = Joined(RiskAssessment)
+
+
+def current_assessment(pregnancy: Pregnancy, *, stage: str = "assessment") -> RiskAssessment | None:
+    """The confirmed assessment in force for ``stage``: a screening never replaces a five-colour grade.
+    One fixed statement (``core.rows.Joined``): read on every visit and grade (issue #9)."""
+    found = _ASSESSMENT.fetch(
+        "t0.pregnancy_id = %s AND t0.status = %s AND t0.stage = %s",
+        [pregnancy.pk, AssessmentStatus.CONFIRMED.value, stage],
+        order_by="t0.confirmed_at DESC, t0.id DESC",
+    )
+    return found[0] if found else None
 
 
 def case_management_list(*, actor) -> QuerySet[CaseManagement]:
