@@ -305,7 +305,7 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
         if request.method == "GET":
             pregnancy = access_pregnancy_by_id(request.user, id)
             visits = pregnancy.visits.select_related("facility", "clinician").order_by("-visited_at")
-            return Response(s.VisitSerializer(visits, many=True).data)
+            return Response([s.visit_output(visit) for visit in visits])
         pregnancy = self._changeable(id)
         body = s.VisitInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -320,7 +320,7 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
             notes=data["notes"],
             next_visit_date=data.get("next_visit_date"),
         )
-        return Response(s.VisitSerializer(visit).data, status=201)
+        return Response(s.visit_output(visit), status=201)
 
     @extend_schema(
         methods=["get"], responses={200: s.DeliverySerializer, **ERROR_RESPONSES}, summary="The delivery"

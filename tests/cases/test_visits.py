@@ -123,3 +123,56 @@ def test_visit_entry_query_count_does_not_grow_with_the_record(
     assert response.status_code == 201, response.json()
     statements = [q["sql"].split()[0] for q in captured.captured_queries]
     assert statements.count("INSERT") == 2  # the visit and its audit row
+
+
+def test_the_lean_visit_output_equals_the_serializer(api, midwife, pregnancy, home_facility):
+    """``visit_output`` (the POST answer and the visit list) is ``VisitSerializer``'s output, value for
+    value: every measurement set, none set, no clinician, no gestational age, confirmed unusual values."""
+    from decimal import Decimal
+
+    from cases.api.serializers import VisitSerializer, visit_output
+
+    full = post(
+        api,
+        midwife,
+        pregnancy,
+        sbp_mmhg=150,
+        dbp_mmhg=96,
+        pulse_bpm=88,
+        temperature_c="37.25",
+        respiratory_rate=18,
+        spo2_pct=97,
+        consciousness="alert",
+        weight_kg="61.55",
+        height_cm="160.2",
+        hb_g_l=105,
+        platelets_10e9_l=180,
+        proteinuria="2+",
+        glucose_mmol_l="5.4",
+        fundal_height_cm=28,
+        fetal_heart_rate=142,
+        presentation="cephalic",
+        notes="<b>headache</b> 头痛",
+        next_visit_date=(timezone.localdate() + dt.timedelta(days=7)).isoformat(),
+    )
+    assert full.status_code == 201, full.json()
+    bare = Visit.objects.create(
+        pregnancy=pregnancy,
+        facility=home_facility,
+        kind="postpartum",
+        visited_at=timezone.now(),
+        weight_kg=Decimal("70"),
+        unusual_confirmed=["sbp_mmhg"],
+    )
+    visits = list(Visit.objects.filter(pregnancy=pregnancy).select_related("facility", "clinician"))
+    assert {v.clinician_id is None for v in visits} == {True, False}
+    assert {v.ga_days is None for v in visits} == {True, False}
+    for visit in visits:
+        assert visit_output(visit) == dict(VisitSerializer(visit).data), visit.pk
+    assert full.json() == dict(VisitSerializer(Visit.objects.get(external_id=full.json()["id"])).data)
+    listed = api.as_user(midwife).get(f"/api/v1/pregnancies/{pregnancy.external_id}/visits/").json()
+    assert listed == [
+        dict(VisitSerializer(v).data)
+        for v in Visit.objects.filter(pregnancy=pregnancy).order_by("-visited_at")
+    ]
+    assert listed[0]["id"] == str(bare.external_id) and listed[0]["weight_kg"] == "70.0"
