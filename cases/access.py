@@ -13,6 +13,7 @@ from typing import Literal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -68,7 +69,9 @@ def _break_glass(actor) -> Q:
 
 def _break_glass_ids(actor) -> Q:
     """``_break_glass`` as an index-friendly arm of the scope (same rows)."""
-    active = BreakGlassAccess.objects.filter(user=actor, expires_at__gt=timezone.now())
+    # The database's clock (``STATEMENT_TIMESTAMP()``), not a parameter: the statement holds no moment,
+    # so its SQL can be compiled once and reused (``scope_key``).
+    active = BreakGlassAccess.objects.filter(user=actor, expires_at__gt=Now())
     return Q(_AnyOf("pk", active.order_by().values("pregnancy_id")))
 
 
@@ -102,6 +105,25 @@ def pregnancy_scope_arms(actor, perm: Perm = "view") -> list[Q]:
             elsewhere |= _in_region(actor.region.code_prefix)
         elsewhere |= _break_glass_ids(actor)
     return [*arms, elsewhere]
+
+
+def scope_key(actor, perm: Perm = "view") -> tuple:
+    """Everything of ``actor`` that ``pregnancy_scope_arms`` reads to write its SQL (not what the SQL then
+    reads: her grants and break-the-glass accesses are sub-selects, evaluated by each statement). Two
+    actors with the same key get the same SQL with the same parameters, so SQL compiled for one serves the
+    other (``cases.selectors.ScopedRows``). Keep it in step with ``pregnancy_scope_arms``:
+    ``tests/cases/test_scoped_sql.py`` changes each attribute and checks the key and the rows."""
+    region_prefix = actor.region.code_prefix if getattr(actor, "region_id", None) is not None else None
+    return (
+        perm,
+        getattr(actor, "pk", None),
+        bool(getattr(actor, "is_authenticated", False)),
+        bool(getattr(actor, "is_active", False)),
+        tuple(sorted(getattr(actor, "roles", ()) or ())),
+        getattr(actor, "facility_id", None),
+        getattr(actor, "region_id", None),
+        region_prefix,
+    )
 
 
 def pregnancy_scope(actor, perm: Perm = "view") -> Q:

@@ -2,13 +2,14 @@
 
 import datetime as dt
 import re
+from threading import Lock
 
 from django.apps import apps
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
-from .access import patients_visible_to, pregnancies_visible_to, pregnancy_scope_arms
+from .access import patients_visible_to, pregnancies_visible_to, pregnancy_scope_arms, scope_key
 from .choices import OPEN_STATUSES, PregnancyStatus
 from .dating import gestational_age as ga_from_edd
 from .identity import InvalidIdNumber, InvalidPhone, normalise_phone, parse_resident_id
@@ -20,6 +21,11 @@ COLOR_ORDER = ("red", "orange", "yellow", "green")
 
 
 LIST_ORDER = ("-created_at", "-id")
+
+# SQL of unfiltered scoped lists, compiled once per process (``ScopedRows.sql_key``).
+_COMPILED: dict[tuple, tuple | None] = {}
+_COMPILED_LOCK = Lock()
+COMPILED_MAX_ENTRIES = 1024
 
 
 def pregnancy_list(*, actor) -> QuerySet[Pregnancy]:
@@ -35,6 +41,12 @@ class ScopedRows:
     merged, sorted and finished by ``outer`` (joins, annotations, ``values()``). An ``OR`` of the arms
     instead reads and sorts every pregnancy of the facility (85,000 at the largest hospital of a
     million-pregnancy region) for every page.
+
+    Building and compiling those statements cost the ORM about 3 ms a request, more than PostgreSQL
+    spent on them (issue #9). With ``sql_key`` (the call site and ``access.scope_key`` of the actor: all
+    that the SQL text and parameters depend on), an unfiltered list keeps its count statement and its
+    ``values()`` page statements per process and runs them again as they are. Filtered lists are
+    compiled every time (their parameters are the user's input).
     """
 
     model = Pregnancy
@@ -49,10 +61,12 @@ class ScopedRows:
         outer=None,
         first_total=None,
         unfiltered: bool | None = None,
+        sql_key: tuple | None = None,
     ) -> None:
         self.queryset, self.arms, self.order = queryset, arms, order
         self.outer = outer or (lambda rows: rows)
         self.first_total = first_total
+        self.sql_key = sql_key
         # Whether ``queryset`` selects exactly what ``first_total`` counts in the first arm: by default when
         # it has no condition; a caller whose base condition the total already counts says so.
         self.unfiltered = not queryset.query.where if unfiltered is None else unfiltered
@@ -76,6 +90,12 @@ class ScopedRows:
         reading the facility's tens of thousands of index entries."""
         if not self.arms:
             return 0
+        sql, params = self._compiled(("count",), self._count_sql)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def _count_sql(self) -> tuple[str, list]:
         first, rest = self.arms[0], Q()
         for arm in self.arms[1:]:
             rest |= arm
@@ -93,19 +113,59 @@ class ScopedRows:
             sql, part_params = part.order_by().values("pk").query.sql_with_params()
             sqls.append(f"(SELECT COUNT(*) FROM ({sql}) AS arm)")  # noqa: S608 - ORM-compiled, parametrised
             params.extend(part_params)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT " + " + ".join(sqls), params)
-            return cursor.fetchone()[0]
+        return "SELECT " + " + ".join(sqls), params
+
+    def _compiled(self, part: tuple, compile_sql):
+        """What ``compile_sql`` returns for ``part`` of this list: kept per process when the list has a
+        ``sql_key`` and no filter, compiled every time otherwise."""
+        if self.sql_key is None or not self.unfiltered:
+            return compile_sql()
+        key = (connection.alias, connection.settings_dict["NAME"], *self.sql_key, *part)
+        if key in _COMPILED:
+            return _COMPILED[key]
+        found = compile_sql()
+        with _COMPILED_LOCK:
+            if len(_COMPILED) >= COMPILED_MAX_ENTRIES:
+                _COMPILED.clear()
+            _COMPILED[key] = found
+        return found
 
     def __getitem__(self, bounds: slice) -> list:
         start, stop = bounds.start or 0, bounds.stop
         if not self.arms or stop is None or stop <= start:
             return []
+        kept = self._compiled(("page", start, stop), lambda: _values_statement(self._page(start, stop)))
+        if kept is None:
+            return list(self._page(start, stop))
+        sql, params, names = kept
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _page(self, start: int, stop: int) -> QuerySet:
         page_ids = None
         for arm in self.arms:
             first = self.queryset.filter(arm).order_by(*self.order).values("pk")[:stop]
             page_ids = first if page_ids is None else page_ids.union(first)
-        return list(self.outer(Pregnancy.objects.filter(pk__in=page_ids)).order_by(*self.order)[start:stop])
+        return self.outer(Pregnancy.objects.filter(pk__in=page_ids)).order_by(*self.order)[start:stop]
+
+
+def _values_statement(rows: QuerySet) -> tuple[str, list, list[str]] | None:
+    """(SQL, parameters, column names) of a ``values()`` query whose columns need no converter: its rows
+    are then the dicts ``values()`` would give. ``None`` for any other query (model instances, converted
+    columns): those run through the ORM."""
+    from django.db.models.query import ValuesIterable
+
+    if rows._iterable_class is not ValuesIterable:
+        return None
+    query = rows.query
+    compiler = query.get_compiler(using=rows.db)
+    sql, params = compiler.as_sql()
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    columns = [column for column, *_ in compiler.select[: compiler.col_count]]
+    if len(names) != len(columns) or compiler.get_converters(columns):
+        return None
+    return sql, list(params), names
 
 
 def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[str, ...]) -> ScopedRows:
@@ -125,6 +185,7 @@ def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[s
         order=LIST_ORDER,
         outer=lambda rows: rows.values(*fields),
         first_total=first_total,
+        sql_key=("pregnancy_list", scope_key(actor, "view"), fields),
     )
 
 
@@ -173,6 +234,7 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
         outer=lambda rows: (outer or (lambda r: r))(rows.select_related(*LIST_RELATED)),
         first_total=first_total,
         unfiltered=not queryset.query.where,
+        sql_key=("worklist", scope_key(actor, "view")),
     )
 
 

@@ -1,0 +1,149 @@
+"""SQL of unfiltered scoped lists kept per process (``ScopedRows.sql_key``, ``access.scope_key``).
+
+A kept statement must give exactly what compiling afresh gives, for every kind of actor, and follow
+every change that the statement itself reads (grants, break-the-glass, her facility's women); a change
+of what the SQL is written from (her roles, facility, region) must change the key.
+"""
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+from accounts.choices import Role
+from cases import selectors
+from cases.access import scope_key
+from cases.api.serializers import PREGNANCY_LIST_VALUES
+from cases.choices import GrantLevel
+from cases.models import BreakGlassAccess, Pregnancy
+from cases.selectors import pregnancy_list_rows, worklist_rows
+from cases.services import break_glass_open, pregnancy_access_grant
+from tests.factories import PregnancyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    selectors._COMPILED.clear()
+    yield
+    selectors._COMPILED.clear()
+
+
+def listed(actor, *, keep: bool = True, queryset=None, bounds=((0, 3), (0, 50), (2, 5))) -> tuple:
+    rows = pregnancy_list_rows(
+        actor=actor,
+        queryset=queryset if queryset is not None else Pregnancy.objects.all(),
+        fields=PREGNANCY_LIST_VALUES,
+    )
+    if not keep:
+        rows.sql_key = None
+    return rows.count(), [rows[start:stop] for start, stop in bounds]
+
+
+def compiled_selects(read) -> int:
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql) as as_sql:
+        read()
+    return as_sql.call_count
+
+
+@pytest.fixture
+def population(home_facility, other_facility, midwife, outsider):
+    PregnancyFactory.create_batch(4, managing_facility=home_facility)
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility)
+    granted = PregnancyFactory(managing_facility=other_facility)
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=granted, facility=home_facility, level=GrantLevel.READ, reason="referral"
+    )
+    PregnancyFactory.create_batch(2, managing_facility=other_facility)
+    return granted
+
+
+def test_kept_statements_give_what_compiling_gives_for_every_actor(
+    population, midwife, obstetrician, outsider, supervisor, auditor, province
+):
+    province_supervisor = UserFactory(facility=None, region=province, roles=[Role.REGIONAL_SUPERVISOR])
+    seen_any = 0
+    for actor in (midwife, obstetrician, outsider, supervisor, province_supervisor, auditor):
+        fresh = listed(actor, keep=False)
+        first = listed(actor)
+        assert first == fresh, actor.username
+        # kept: the second time, nothing of the list is compiled
+        assert compiled_selects(lambda a=actor: listed(a)) == 0, actor.username
+        assert listed(actor) == fresh, actor.username
+        seen_any += fresh[0] > 0
+    assert seen_any >= 4
+    # a filtered list is compiled every time
+    assert compiled_selects(lambda: listed(midwife, queryset=Pregnancy.objects.filter(risk_color="red"))) > 0
+
+
+def test_kept_statements_follow_grants_break_the_glass_and_new_women(
+    population, midwife, outsider, home_facility, other_facility
+):
+    before = listed(midwife)
+    assert before[0] == 4 + 1 + 1
+    PregnancyFactory(managing_facility=home_facility)
+    late_grant = PregnancyFactory(managing_facility=other_facility)
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=late_grant, facility=home_facility, level=GrantLevel.READ, reason="consult"
+    )
+    glass = PregnancyFactory(managing_facility=other_facility)
+    break_glass_open(actor=midwife, pregnancy_id=glass.external_id, reason="Collapsed in the corridor")
+    after = listed(midwife)
+    assert after == listed(midwife, keep=False)
+    assert after[0] == before[0] + 3
+    assert glass.external_id in {row["external_id"] for row in after[1][1]}
+
+    # an access that has expired is no longer listed by the kept statement (the database's clock)
+    BreakGlassAccess.objects.filter(pregnancy=glass).update(
+        expires_at=timezone.now() - dt.timedelta(milliseconds=1)
+    )
+    expired = listed(midwife)
+    assert expired[0] == before[0] + 2
+    assert expired == listed(midwife, keep=False)
+
+
+def test_the_worklist_count_is_kept_and_exact(population, midwife, home_facility):
+    rows = worklist_rows(actor=midwife, queryset=Pregnancy.objects.all())
+    assert rows.count() == 5
+    assert (
+        compiled_selects(lambda: worklist_rows(actor=midwife, queryset=Pregnancy.objects.all()).count()) == 0
+    )
+    PregnancyFactory(managing_facility=home_facility)
+    PregnancyFactory(managing_facility=home_facility, status="closed")
+    assert worklist_rows(actor=midwife, queryset=Pregnancy.objects.all()).count() == 6
+    # its page is of model instances: compiled every time, the same rows
+    page = worklist_rows(actor=midwife, queryset=Pregnancy.objects.all())[0:10]
+    assert len(page) == 6 and all(isinstance(p, Pregnancy) for p in page)
+
+
+def test_the_key_changes_with_everything_the_scope_is_written_from(midwife, other_facility, province, county):
+    key = scope_key(midwife)
+    assert scope_key(midwife) == key
+    changes = [
+        ("roles", [Role.OBSTETRICIAN]),
+        ("facility_id", other_facility.pk),
+        ("is_active", False),
+        ("region_id", province.pk),
+    ]
+    for attribute, value in changes:
+        original = getattr(midwife, attribute)
+        setattr(midwife, attribute, value)
+        if attribute == "region_id":
+            midwife.region = province
+        assert scope_key(midwife) != key, attribute
+        setattr(midwife, attribute, original)
+        if attribute == "region_id":
+            midwife.region = None if original is None else midwife.region
+    assert scope_key(midwife) == key
+    assert scope_key(midwife, "change") != key
+    another = UserFactory(facility=midwife.facility, roles=midwife.roles)
+    assert scope_key(another) != key  # her own grants are read by her id
+
+    # a region whose code changes changes the key of its supervisor
+    supervisor = UserFactory(facility=None, region=county, roles=[Role.REGIONAL_SUPERVISOR])
+    before = scope_key(supervisor)
+    county.code = "450199"
+    assert scope_key(supervisor) != before
