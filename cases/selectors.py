@@ -9,11 +9,23 @@ from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
+from core.rows import Joined
+
 from .access import patients_visible_to, pregnancies_visible_to, pregnancy_scope_arms, scope_key
-from .choices import OPEN_STATUSES, PregnancyStatus
+from .choices import OPEN_STATUSES, CareTaskStatus, PregnancyStatus
 from .dating import gestational_age as ga_from_edd
 from .identity import InvalidIdNumber, InvalidPhone, normalise_phone, parse_resident_id
-from .models import BreakGlassAccess, CareTask, Delivery, MaternalDeath, NearMissEvent, Patient, Pregnancy
+from .models import (
+    BreakGlassAccess,
+    CareTask,
+    Delivery,
+    MaternalDeath,
+    NearMissEvent,
+    Patient,
+    Pregnancy,
+    PregnancyDating,
+    Visit,
+)
 
 LIST_RELATED = ("patient", "managing_facility", "responsible_clinician")
 # Highest risk first where the worklist breaks ties.
@@ -322,15 +334,35 @@ def _recorded_kinds(pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
         return cursor.fetchone()
 
 
+TIMELINE_VISITS = 200
+_TIMELINE_VISITS = Joined(Visit, "facility", "clinician")
+_TIMELINE_DATINGS = Joined(PregnancyDating, "recorded_by")
+_OPEN_TASKS = Joined(CareTask, "facility")
+
+
+def open_care_tasks(pregnancy: Pregnancy) -> list[CareTask]:
+    """Her open care tasks, soonest due first (``CareTask.Meta.ordering``), with their facility."""
+    return _OPEN_TASKS.fetch_all(
+        "t0.pregnancy_id = %s AND t0.status = %s",
+        [pregnancy.pk, CareTaskStatus.OPEN.value],
+        order_by="t0.due_at, t0.id",
+    )
+
+
 def case_timeline(pregnancy: Pregnancy) -> list[dict]:
     """Visits, datings, delivery, near misses, death and tasks as one list, newest first.
 
     A fixed number of queries whatever the number of visits (each kind is one query; the rarer kinds
     are read only when the probe finds them)."""
     items: list[dict] = []
-    for visit in pregnancy.visits.select_related("facility", "clinician").order_by("-visited_at")[:200]:
+    # fixed statements (``core.rows.Joined``): the ORM compiled these on every case page (issue #9)
+    for visit in _TIMELINE_VISITS.fetch_all(
+        "t0.pregnancy_id = %s", [pregnancy.pk], order_by="t0.visited_at DESC", limit=TIMELINE_VISITS
+    ):
         items.append({"kind": "visit", "at": visit.visited_at, "object": visit})
-    for dating in pregnancy.datings.select_related("recorded_by").all():
+    for dating in _TIMELINE_DATINGS.fetch_all(
+        "t0.pregnancy_id = %s", [pregnancy.pk], order_by="t0.created_at, t0.id"
+    ):
         items.append({"kind": "dating", "at": dating.created_at, "object": dating})
     has_delivery, has_near_miss, has_death = _recorded_kinds(pregnancy)
     if has_delivery:

@@ -57,6 +57,7 @@ from .selectors import (
     care_task_list,
     case_timeline,
     gestational_age,
+    open_care_tasks,
     patient_list,
     postpartum_days,
     pregnancy_list,
@@ -359,7 +360,7 @@ def _case_context(request: HttpRequest, pregnancy: Pregnancy, **extra) -> dict:
     """Everything the case page shows, in a fixed number of queries whatever the number of visits."""
     user = request.user
     can_change = can_change_pregnancy(user, pregnancy)
-    tasks = list(pregnancy.tasks.filter(status=CareTaskStatus.OPEN).select_related("facility"))
+    tasks = open_care_tasks(pregnancy)
     for task in tasks:
         task.can_complete = can_change and task.facility_id == user.facility_id
     patient = pregnancy.patient

@@ -86,6 +86,29 @@ class Joined:
         source = f"FROM {quote(self.model._meta.db_table)} t0 " + " ".join(joins)
         return ", ".join(columns), source, models
 
+    def _sql(self, where: str, extra: Sequence[str], order_by: str, limit: int | None) -> str:
+        columns, source, _models = self._parts
+        select = ", ".join([columns, *extra])
+        sql = f"SELECT {select} {source} WHERE {where}"  # noqa: S608 - code-written SQL, values as parameters
+        if order_by:
+            sql += f" ORDER BY {order_by}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return sql
+
+    def _build(self, row: Sequence) -> tuple[Model, list]:
+        _columns, _source, models = self._parts
+        start = 0
+        built = []
+        for model in models:
+            width = len(_layout(model)[0])
+            built.append(_instance(model, row[start : start + width]))
+            start += width
+        obj = built[0]
+        for name, related in zip(self.related, built[1:], strict=True):
+            _attach(obj, name, related)
+        return obj, list(row[start:])
+
     def fetch(
         self,
         where: str,
@@ -97,24 +120,19 @@ class Joined:
     ):
         """(the instance with its related instances attached, [the extra values]) of the first row, or
         ``None``. ``where`` selects at most one row (a unique key), or ``order_by`` says which comes
-        first (``LIMIT 1``)."""
-        columns, source, models = self._parts
-        select = ", ".join([columns, *extra])
-        sql = f"SELECT {select} {source} WHERE {where}"  # noqa: S608 - code-written SQL, values as parameters
-        if order_by:
-            sql += f" ORDER BY {order_by} LIMIT 1"
+        first."""
+        sql = self._sql(where, extra, order_by, 1 if order_by else None)
         with prepared_cursor() as cursor:
             cursor.execute(sql, [*extra_params, *params])
             row = cursor.fetchone()
-        if row is None:
-            return None
-        start = 0
-        built = []
-        for model in models:
-            width = len(_layout(model)[0])
-            built.append(_instance(model, row[start : start + width]))
-            start += width
-        obj = built[0]
-        for name, related in zip(self.related, built[1:], strict=True):
-            _attach(obj, name, related)
-        return obj, list(row[start:])
+        return None if row is None else self._build(row)
+
+    def fetch_all(
+        self, where: str, params: Sequence, *, order_by: str, limit: int | None = None
+    ) -> list[Model]:
+        """The instances (related instances attached) of every row, in ``order_by`` order (the model's
+        ``Meta.ordering`` is not applied: say the order), at most ``limit``."""
+        with prepared_cursor() as cursor:
+            cursor.execute(self._sql(where, (), order_by, limit), list(params))
+            rows = cursor.fetchall()
+        return [self._build(row)[0] for row in rows]
