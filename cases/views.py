@@ -11,8 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +28,6 @@ from . import services
 from .access import _emergency_access_used, access_pregnancy_by_id, can_change_pregnancy
 from .choices import (
     OPEN_STATUSES,
-    CareTaskStatus,
     DatingMethod,
     DeliveryComplication,
     NearMissCriterion,
@@ -51,7 +48,7 @@ from .forms import (
     apply_service_errors,
 )
 from .identity import InvalidIdNumber, parse_resident_id
-from .models import CareTask, Pregnancy
+from .models import Pregnancy
 from .selectors import (
     break_glass_review_list,
     care_task_list,
@@ -61,6 +58,7 @@ from .selectors import (
     patient_list,
     postpartum_days,
     pregnancy_list,
+    worklist_pregnancies,
     worklist_rows,
 )
 from .services import break_glass_open, break_glass_review
@@ -116,32 +114,21 @@ def worklist_context(request: HttpRequest) -> dict:
     """The facility's open pregnancies, filtered and paginated, the user's open MDT action items and the
     soonest follow-up visits that need someone; one audit row naming the women shown (in any of them).
 
-    Queries: count, one page of rows (each arm of the facility's scope walked in index order, then woman,
-    managing facility, clinician and the open-task count joined or sub-selected for the page only), the
-    action items (consult and woman joined), the follow-up windows (woman and facilities joined), the
-    audit insert — whatever the number of rows or items.
+    Queries: count, the page's ids (each arm of the facility's scope walked in index order), the page's
+    rows (woman, managing facility, clinician joined and the open-task count sub-selected), the action
+    items (consult and woman joined), the follow-up windows (woman and facilities joined), the audit
+    insert — whatever the number of rows or items.
     """
     user = request.user
     today = timezone.localdate()
-    open_tasks = (
-        CareTask.objects.filter(pregnancy=OuterRef("pk"), status=CareTaskStatus.OPEN)
-        .order_by()
-        .values("pregnancy")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
     filterset = PregnancyFilterSet(request.GET or None, queryset=Pregnancy.objects.all())
     filterset.form.fields["status"].choices = [(s.value, s.label) for s in OPEN_STATUSES]
-    rows_in_scope = worklist_rows(
-        actor=user,
-        queryset=filterset.qs,
-        outer=lambda page: page.annotate(
-            open_tasks=Coalesce(Subquery(open_tasks, output_field=IntegerField()), 0)
-        ),
-    )
+    # The page as ids (unfiltered: SQL kept per process, ``ScopedRows.sql_key``), then its rows in one
+    # fixed statement (``worklist_pregnancies``).
+    rows_in_scope = worklist_rows(actor=user, queryset=filterset.qs, outer=lambda page: page.values("pk"))
     page = Paginator(rows_in_scope, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
-    for pregnancy in page.object_list:
+    for pregnancy in worklist_pregnancies([row["pk"] for row in page.object_list]):
         rows.append(
             {
                 "pregnancy": pregnancy,

@@ -128,11 +128,25 @@ class Joined:
         return None if row is None else self._build(row)
 
     def fetch_all(
-        self, where: str, params: Sequence, *, order_by: str, limit: int | None = None
+        self,
+        where: str,
+        params: Sequence,
+        *,
+        order_by: str,
+        limit: int | None = None,
+        annotations: dict[str, str] | None = None,
     ) -> list[Model]:
         """The instances (related instances attached) of every row, in ``order_by`` order (the model's
-        ``Meta.ordering`` is not applied: say the order), at most ``limit``."""
+        ``Meta.ordering`` is not applied: say the order), at most ``limit``. ``annotations``: attribute
+        name → SQL expression (``t0`` is the model's table), set on each instance as ``annotate`` does."""
+        annotations = annotations or {}
         with prepared_cursor() as cursor:
-            cursor.execute(self._sql(where, (), order_by, limit), list(params))
+            cursor.execute(self._sql(where, list(annotations.values()), order_by, limit), list(params))
             rows = cursor.fetchall()
-        return [self._build(row)[0] for row in rows]
+        built = []
+        for row in rows:
+            obj, values = self._build(row)
+            for name, value in zip(annotations, values, strict=True):
+                setattr(obj, name, value)
+            built.append(obj)
+        return built

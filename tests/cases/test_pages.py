@@ -539,10 +539,11 @@ def test_worklist_query_count_is_constant_in_rows(client, midwife, django_assert
     # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.get("/")
     # 1 the signed-in user (her facility and region joined: the header needs no query of its own), 2 count
-    # of the filtered worklist, 3 one page of rows (woman, managing facility and clinician joined; open tasks
-    # sub-selected), 4 her open MDT action items (consult and woman joined), 5 the follow-up windows that
-    # need someone (woman and facilities joined; none here: the block is hidden), 6 the list audit row.
-    with django_assert_num_queries(6) as captured:
+    # of the filtered worklist, 3 the page's ids, 4 its rows (woman, managing facility and clinician joined;
+    # open tasks sub-selected), 5 her open MDT action items (consult and woman joined), 6 the follow-up
+    # windows that need someone (woman and facilities joined; none here: the block is hidden), 7 the list
+    # audit row.
+    with django_assert_num_queries(7) as captured:
         response = client.get("/")
     assert len(response.context["rows"]) == rows
     assert response.context["followups"] == []  # registered today: the next visits are not due yet

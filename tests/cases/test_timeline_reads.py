@@ -87,3 +87,46 @@ def test_open_care_tasks_soonest_first_undated_last(pregnancy, home_facility, ot
     with CaptureQueriesContext(connection) as queries:
         assert [t.facility.name for t in tasks] == [home_facility.name] * 3
     assert len(queries) == 0
+
+
+def test_worklist_rows_are_the_pages_pregnancies_in_its_order_with_open_tasks(
+    home_facility, other_facility, midwife
+):
+    from django.db.models import Count, Q
+
+    from cases.models import Pregnancy
+    from cases.selectors import worklist_pregnancies
+    from tests.factories import PregnancyFactory
+
+    pregnancies = [
+        PregnancyFactory(managing_facility=home_facility, responsible_clinician=midwife if n % 2 else None)
+        for n in range(4)
+    ]
+    pregnancies.append(PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility))
+    for kind in ("pmtct_tests_pending", "merge_review"):
+        CareTask.objects.create(pregnancy=pregnancies[1], kind=kind, facility=home_facility)
+    CareTask.objects.create(
+        pregnancy=pregnancies[2], kind="merge_review", facility=home_facility, status="done"
+    )
+    ids = [pregnancies[n].pk for n in (3, 0, 4, 1, 2)]  # the page's order, not the ids'
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = worklist_pregnancies(ids)
+        shown = [
+            (p.patient.name, p.managing_facility.name, getattr(p.responsible_clinician, "name", None))
+            for p in rows
+        ]
+    assert len(queries) == 1
+    expected = {
+        p.pk: p
+        for p in Pregnancy.objects.filter(pk__in=ids)
+        .select_related("patient", "managing_facility", "responsible_clinician")
+        .annotate(open_tasks=Count("tasks", filter=Q(tasks__status="open")))
+    }
+    assert [p.pk for p in rows] == ids
+    assert [p.open_tasks for p in rows] == [expected[pk].open_tasks for pk in ids] == [0, 0, 0, 2, 0]
+    assert shown == [
+        (e.patient.name, e.managing_facility.name, getattr(e.responsible_clinician, "name", None))
+        for e in (expected[pk] for pk in ids)
+    ]
+    assert worklist_pregnancies([]) == []

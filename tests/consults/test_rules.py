@@ -605,10 +605,10 @@ def test_the_owner_sees_her_action_items_on_her_worklist_in_constant_queries(
     # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.get("/")
     # 1 the signed-in user (her facility and region joined: the header needs no query of its own), 2 count
-    # of the worklist, 3 one page of its rows, 4 her open action items (consult and woman joined), 5 the
-    # follow-up windows that need someone (none here), 6 one list audit row naming the women of both —
-    # whatever the number of action items.
-    with django_assert_num_queries(6):
+    # of the worklist, 3-4 one page of its rows (ids, then the rows), 5 her open action items (consult and
+    # woman joined), 6 the follow-up windows that need someone (none here), 7 one list audit row naming
+    # the women of both — whatever the number of action items.
+    with django_assert_num_queries(7):
         response = client.get("/")
     body = response.content.decode()
     assert 'id="h-my-actions"' in body
