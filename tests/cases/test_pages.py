@@ -606,3 +606,19 @@ def test_the_timeline_reads_delivery_near_miss_and_death_when_the_probe_finds_th
     assert kinds == ["death", "near_miss", "delivery"]  # newest first
     html = response.content.decode()
     assert "Amniotic embolism" in html and "Gasping" in html
+
+
+def test_worklist_links_are_the_case_pages(client, midwife):
+    """Each row links to its woman's case page (``_case_url_maker``: reversed once per page)."""
+    from django.urls import reverse
+
+    _seed_worklist(midwife, 3)
+    client.force_login(midwife)
+    response = client.get("/")
+    rows = response.context["rows"]
+    assert len(rows) == 3
+    body = response.content.decode()
+    for row in rows:
+        url = reverse("cases:pregnancy_detail", args=[row["pregnancy"].external_id])
+        assert row["url"] == url
+        assert f'href="{url}"' in body
