@@ -56,8 +56,9 @@ def _attach(obj: Model, name: str, related: Model | None) -> None:
 
 
 class Joined:
-    """``model.objects.select_related(*related)`` (forward foreign keys of ``model`` itself) as one fixed
-    statement: ``base`` is aliased ``t0``, the related tables ``t1``, ``t2``, … in the order given.
+    """``model.objects.select_related(*related)`` (forward foreign keys; ``a__b`` follows ``a``'s own,
+    listed after ``a``) as one fixed statement: ``base`` is aliased ``t0``, the related tables ``t1``,
+    ``t2``, … in the order given.
 
     ``fetch(where, params, extra=…)`` adds ``extra`` SQL expressions after the columns (their values are
     returned beside the instance) and a ``WHERE`` clause; only SQL written in the code is interpolated,
@@ -75,16 +76,26 @@ class Joined:
         columns = [_column_list(self.model, "t0")]
         joins = []
         for n, name in enumerate(self.related, start=1):
-            field = self.model._meta.get_field(name)
+            parent_alias, parent_model, attribute = self._parent(name, models)
+            field = parent_model._meta.get_field(attribute)
             target = field.related_model
             models.append(target)
             columns.append(_column_list(target, f"t{n}"))
             joins.append(
                 f"LEFT JOIN {quote(target._meta.db_table)} t{n} "
-                f"ON t{n}.{quote(field.target_field.column)} = t0.{quote(field.column)}"
+                f"ON t{n}.{quote(field.target_field.column)} = {parent_alias}.{quote(field.column)}"
             )
         source = f"FROM {quote(self.model._meta.db_table)} t0 " + " ".join(joins)
         return ", ".join(columns), source, models
+
+    def _parent(self, name: str, models: list[type[Model]]) -> tuple[str, type[Model], str]:
+        """(alias, model, field name) of the table a relation ``name`` starts from: ``t0`` for a field of
+        the model, the alias of ``a`` for ``a__b`` (``a`` must be listed before ``a__b``)."""
+        path, _, attribute = name.rpartition("__")
+        if not path:
+            return "t0", self.model, attribute
+        position = self.related.index(path) + 1
+        return f"t{position}", models[position], attribute
 
     def _sql(self, where: str, extra: Sequence[str], order_by: str, limit: int | None) -> str:
         columns, source, _models = self._parts
@@ -106,7 +117,10 @@ class Joined:
             start += width
         obj = built[0]
         for name, related in zip(self.related, built[1:], strict=True):
-            _attach(obj, name, related)
+            path, _, attribute = name.rpartition("__")
+            parent = built[self.related.index(path) + 1] if path else obj
+            if parent is not None:
+                _attach(parent, attribute, related)
         return obj, list(row[start:])
 
     def fetch(
