@@ -30,6 +30,7 @@ from cases.choices import RiskColor
 from cases.forms import apply_service_errors
 from cases.selectors import gestational_age, postpartum_days
 from core.errors import ApplicationError, Conflict, NotFound
+from core.rows import Joined
 from core.sensitive import RESTRICTED_LABEL, can_view_sensitive
 from facilities.choices import Specialty
 
@@ -845,6 +846,9 @@ def consult_print(request: HttpRequest, consult_id) -> HttpResponse:
 # --- my action items ----------------------------------------------------------------------------------
 
 
+_OPEN_ACTION_ITEMS = Joined(ActionItem, "consult", "consult__pregnancy", "consult__pregnancy__patient")
+
+
 def my_actions_context(user, *, audit: bool = True) -> dict:
     """The user's open action items for the partial ``consults/partials/my_actions.html``.
 
@@ -852,10 +856,9 @@ def my_actions_context(user, *, audit: bool = True) -> dict:
     ``audit`` is False because the page that includes the block names them in its own list audit row (the
     worklist does: ``action_item_women`` is what it adds).
     """
-    items = list(
-        ActionItem.objects.filter(owner=user, status=ActionStatus.OPEN)
-        .select_related("consult__pregnancy__patient")
-        .order_by("due", "id")
+    # one fixed statement (``core.rows.Joined``): the block is on every clinician's home page (issue #9)
+    items = _OPEN_ACTION_ITEMS.fetch_all(
+        "t0.owner_id = %s AND t0.status = %s", [user.pk, ActionStatus.OPEN.value], order_by="t0.due, t0.id"
     )
     women = sorted({i.consult.pregnancy.patient.external_id for i in items}, key=str)
     if items and audit:

@@ -15,7 +15,7 @@ from accounts.choices import Role, Title
 from audit.models import AuditEvent
 from cases.access import pregnancies_visible_to
 from consults import services
-from consults.models import Consult, Opinion, Signature
+from consults.models import ActionItem, Consult, Opinion, Signature
 from core.errors import Conflict, InvalidTransition, PermissionDenied
 from notifications.models import Alert
 from tests.factories import PregnancyFactory, UserFactory
@@ -617,6 +617,16 @@ def test_the_owner_sees_her_action_items_on_her_worklist_in_constant_queries(
     event = AuditEvent.objects.filter(action="list", actor=midwife).latest("id")
     assert event.changes["action_items"] == items
     assert {c.pregnancy.patient.external_id for c in consults} <= set(event.patient_ids)
+    # the fixed read gives the ORM query's rows, in its order, with consult and woman attached
+    shown = response.context["action_items"]
+    expected = list(
+        ActionItem.objects.filter(owner=midwife, status="open")
+        .select_related("consult__pregnancy__patient")
+        .order_by("due", "id")
+    )
+    assert [(i.pk, i.text, i.consult.reference, i.consult.pregnancy.patient.name) for i in shown] == [
+        (i.pk, i.text, i.consult.reference, i.consult.pregnancy.patient.name) for i in expected
+    ]
 
 
 def test_an_action_item_marked_done_on_the_worklist_leaves_it(
