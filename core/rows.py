@@ -75,14 +75,19 @@ class Joined:
         models = [self.model]
         columns = [_column_list(self.model, "t0")]
         joins = []
+        required = {"": True}  # path → the row is always there (every foreign key on the way not null)
         for n, name in enumerate(self.related, start=1):
             parent_alias, parent_model, attribute = self._parent(name, models)
             field = parent_model._meta.get_field(attribute)
             target = field.related_model
             models.append(target)
             columns.append(_column_list(target, f"t{n}"))
+            # An inner join where the row must exist (what select_related does, and what FOR UPDATE OF
+            # needs: PostgreSQL cannot lock the nullable side of an outer join).
+            required[name] = required[name.rpartition("__")[0]] and not field.null
+            join = "JOIN" if required[name] else "LEFT JOIN"
             joins.append(
-                f"LEFT JOIN {quote(target._meta.db_table)} t{n} "
+                f"{join} {quote(target._meta.db_table)} t{n} "
                 f"ON t{n}.{quote(field.target_field.column)} = {parent_alias}.{quote(field.column)}"
             )
         source = f"FROM {quote(self.model._meta.db_table)} t0 " + " ".join(joins)
@@ -131,11 +136,14 @@ class Joined:
         extra: Sequence[str] = (),
         extra_params: Sequence = (),
         order_by: str = "",
+        lock: Sequence[str] = (),
     ):
         """(the instance with its related instances attached, [the extra values]) of the first row, or
         ``None``. ``where`` selects at most one row (a unique key), or ``order_by`` says which comes
-        first."""
+        first. ``lock``: the aliases to lock (``FOR UPDATE OF t0, t1``), as ``select_for_update(of=…)``."""
         sql = self._sql(where, extra, order_by, 1 if order_by else None)
+        if lock:
+            sql += " FOR UPDATE OF " + ", ".join(lock)
         with prepared_cursor() as cursor:
             cursor.execute(sql, [*extra_params, *params])
             row = cursor.fetchone()

@@ -12,6 +12,7 @@ from accounts.permissions import Action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import Conflict, InvalidTransition
+from core.rows import Joined
 
 from ..choices import (
     Consciousness,
@@ -140,6 +141,11 @@ def _check_moment(errors: Errors, field: str, moment, *, not_before=None) -> Non
         errors.add(field, _("This is before the pregnancy was registered."))
 
 
+# The pregnancy with her woman (both locked) and managing facility (not locked), in one fixed statement
+# (``core.rows.Joined``): compiled by the ORM on every visit before (issue #9).
+_LOCKED = Joined(Pregnancy, "patient", "managing_facility")
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -161,11 +167,10 @@ def visit_record(
     require_action(actor, Action.RECORD_CLINICAL)
     # The managing facility comes along for grading (its region picks the catalogue) without being
     # locked: ``of`` keeps the lock on the pregnancy and the woman, as before.
-    pregnancy = (
-        Pregnancy.objects.select_for_update(of=("self", "patient"))
-        .select_related("patient", "managing_facility")
-        .get(pk=pregnancy.pk)
-    )
+    locked = _LOCKED.fetch("t0.id = %s", [pregnancy.pk], lock=("t0", "t1"))
+    if locked is None:
+        raise Pregnancy.DoesNotExist
+    pregnancy = locked[0]
     errors = Errors()
     visited_at = visited_at or timezone.now()
     if kind not in VisitKind.values:

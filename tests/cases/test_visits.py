@@ -123,6 +123,13 @@ def test_visit_entry_query_count_does_not_grow_with_the_record(
     assert response.status_code == 201, response.json()
     statements = [q["sql"].split()[0] for q in captured.captured_queries]
     assert statements.count("INSERT") == 2  # the visit and its audit row
+    # the pregnancy and her woman are locked for the visit (an inner join: PostgreSQL cannot lock the
+    # nullable side of an outer join); the managing facility comes along unlocked
+    sqls = [q["sql"] for q in captured.captured_queries]
+    (locking,) = [sql for sql in sqls if 'FROM "cases_pregnancy" t0' in sql and "FOR UPDATE" in sql]
+    assert locking.endswith("FOR UPDATE OF t0, t1")
+    assert ' JOIN "cases_patient" t1 ' in locking and 'LEFT JOIN "cases_patient"' not in locking
+    assert '"facilities_facility" t2' in locking
 
 
 def test_the_lean_visit_output_equals_the_serializer(api, midwife, pregnancy, home_facility):
