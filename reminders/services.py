@@ -28,6 +28,7 @@ from cases.models import Delivery, Pregnancy, Visit
 from cases.services import pregnancy_transition
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.prepared import prepared_cursor
+from core.rows import Joined
 from notifications import channels
 from notifications.choices import AlertKind, Severity
 from notifications.models import Alert
@@ -192,6 +193,10 @@ def _close_reason(cause: str, pregnancy: Pregnancy) -> str:
     return CloseReason.RESCHEDULED
 
 
+# Her open window, locked: one fixed statement (``core.rows.Joined``), run at every visit (issue #9).
+_OPEN_WINDOW = Joined(FollowUp)
+
+
 def followup_recompute(*, pregnancy: Pregnancy, cause: str = "other", now: dt.datetime | None = None):
     """Bring the pregnancy's open window in line with her record; return it (None when she has none).
 
@@ -202,9 +207,13 @@ def followup_recompute(*, pregnancy: Pregnancy, cause: str = "other", now: dt.da
     """
     now = now or timezone.now()
     with transaction.atomic():
-        current = (
-            FollowUp.objects.select_for_update().filter(pregnancy=pregnancy).exclude(status=S.CLOSED).first()
+        found = _OPEN_WINDOW.fetch(
+            "t0.pregnancy_id = %s AND t0.status <> %s",
+            [pregnancy.pk, S.CLOSED.value],
+            order_by="t0.due_by, t0.id",
+            lock=("t0",),
         )
+        current = found[0] if found else None
         if cause == "check_42d" and current is not None:
             # The 42-day check closes the window it answers; the pregnancy closes right after.
             _close_rows([current], reason=CloseReason.VISIT_DONE, now=now)

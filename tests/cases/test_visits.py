@@ -130,6 +130,9 @@ def test_visit_entry_query_count_does_not_grow_with_the_record(
     assert locking.endswith("FOR UPDATE OF t0, t1")
     assert ' JOIN "cases_patient" t1 ' in locking and 'LEFT JOIN "cases_patient"' not in locking
     assert '"facilities_facility" t2' in locking
+    # her open follow-up window is locked too, before it is moved
+    (window,) = [sql for sql in sqls if 'FROM "reminders_followup" t0' in sql]
+    assert window.endswith("ORDER BY t0.due_by, t0.id LIMIT 1 FOR UPDATE OF t0")
 
 
 def test_the_lean_visit_output_equals_the_serializer(api, midwife, pregnancy, home_facility):
