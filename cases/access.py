@@ -209,11 +209,7 @@ def _access_to(actor, pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
     change_role = has_action(actor, Action.RECORD_CLINICAL)
     if not view_role and not change_role:
         return False, False, False
-    facility_id = actor.facility_id
-    at_facility = facility_id is not None and facility_id in (
-        pregnancy.managing_facility_id,
-        pregnancy.follow_up_facility_id,
-    )
+    at_facility = _at_her_facility(actor, pregnancy)
     grants = set() if at_facility else _grants_on(actor, pregnancy.pk)
     in_region = (
         actor.has_role(Role.REGIONAL_SUPERVISOR)
@@ -227,17 +223,20 @@ def _access_to(actor, pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
     return may_view, may_change, view_role and ordinary and not break_glass
 
 
+def _at_her_facility(actor, pregnancy: Pregnancy) -> bool:
+    """The woman is managed or followed up at the actor's facility (the first two arms of the scope)."""
+    facility_id = actor.facility_id
+    return facility_id is not None and facility_id in (
+        pregnancy.managing_facility_id,
+        pregnancy.follow_up_facility_id,
+    )
+
+
 def sees_at_her_facility(actor, pregnancy: Pregnancy) -> bool:
     """True when ``actor`` may view ``pregnancy`` through her facility's arms of ``pregnancy_scope_arms``
     (the woman managed or followed up there), decided from the row: no query. False proves nothing: a
     grant, her region or break-the-glass may still let her see the woman."""
-    return (
-        getattr(actor, "is_authenticated", False)
-        and actor.is_active
-        and actor.facility_id is not None
-        and actor.facility_id in (pregnancy.managing_facility_id, pregnancy.follow_up_facility_id)
-        and has_action(actor, Action.VIEW_CASE)
-    )
+    return has_action(actor, Action.VIEW_CASE) and _at_her_facility(actor, pregnancy)
 
 
 def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: bool = True) -> Pregnancy:

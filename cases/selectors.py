@@ -2,14 +2,14 @@
 
 import datetime as dt
 import re
-from threading import Lock
 
 from django.apps import apps
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
-from core.rows import Joined
+from core.rows import Joined, kept_sql
 
 from .access import patients_visible_to, pregnancies_visible_to, pregnancy_scope_arms, scope_key
 from .choices import OPEN_STATUSES, CareTaskStatus, PregnancyStatus
@@ -33,11 +33,6 @@ COLOR_ORDER = ("red", "orange", "yellow", "green")
 
 
 LIST_ORDER = ("-created_at", "-id")
-
-# SQL of unfiltered scoped lists, compiled once per process (``ScopedRows.sql_key``).
-_COMPILED: dict[tuple, tuple | None] = {}
-_COMPILED_LOCK = Lock()
-COMPILED_MAX_ENTRIES = 1024
 
 
 def pregnancy_list(*, actor) -> QuerySet[Pregnancy]:
@@ -128,19 +123,11 @@ class ScopedRows:
         return "SELECT " + " + ".join(sqls), params
 
     def _compiled(self, part: tuple, compile_sql):
-        """What ``compile_sql`` returns for ``part`` of this list: kept per process when the list has a
-        ``sql_key`` and no filter, compiled every time otherwise."""
+        """What ``compile_sql`` returns for ``part`` of this list: kept per process (``core.rows.kept_sql``)
+        when the list has a ``sql_key`` and no filter, compiled every time otherwise."""
         if self.sql_key is None or not self.unfiltered:
             return compile_sql()
-        key = (connection.alias, connection.settings_dict["NAME"], *self.sql_key, *part)
-        if key in _COMPILED:
-            return _COMPILED[key]
-        found = compile_sql()
-        with _COMPILED_LOCK:
-            if len(_COMPILED) >= COMPILED_MAX_ENTRIES:
-                _COMPILED.clear()
-            _COMPILED[key] = found
-        return found
+        return kept_sql((*self.sql_key, *part), compile_sql)
 
     def __getitem__(self, bounds: slice) -> list:
         start, stop = bounds.start or 0, bounds.stop
@@ -166,8 +153,6 @@ def _values_statement(rows: QuerySet) -> tuple[str, list, list[str]] | None:
     """(SQL, parameters, column names) of a ``values()`` query whose columns need no converter: its rows
     are then the dicts ``values()`` would give. ``None`` for any other query (model instances, converted
     columns): those run through the ORM."""
-    from django.db.models.query import ValuesIterable
-
     if rows._iterable_class is not ValuesIterable:
         return None
     query = rows.query

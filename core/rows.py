@@ -11,13 +11,43 @@ the compiler; everywhere else, use the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from functools import cache, cached_property
+from threading import Lock
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
 
 from .prepared import prepared_cursor
+
+T = TypeVar("T")
+
+# Compiled SQL kept per process (``kept_sql``).
+_KEPT_SQL: dict[tuple, object] = {}
+_KEPT_SQL_LOCK = Lock()
+KEPT_SQL_MAX_ENTRIES = 1024
+
+
+def kept_sql(key: tuple[Hashable, ...], compile_sql: Callable[[], T]) -> T:
+    """What ``compile_sql`` returns (the SQL and parameters of an ORM query), compiled once per process
+    and database for ``key``. ``key`` must hold everything the SQL text and parameters depend on: the
+    caller's use of it decides whether that is true. At most ``KEPT_SQL_MAX_ENTRIES``: beyond that
+    everything is compiled afresh."""
+    full_key = (connection.alias, connection.settings_dict["NAME"], *key)
+    if full_key in _KEPT_SQL:
+        return _KEPT_SQL[full_key]
+    found = compile_sql()
+    with _KEPT_SQL_LOCK:
+        if len(_KEPT_SQL) >= KEPT_SQL_MAX_ENTRIES:
+            _KEPT_SQL.clear()
+        _KEPT_SQL[full_key] = found
+    return found
+
+
+def kept_sql_clear() -> None:
+    with _KEPT_SQL_LOCK:
+        _KEPT_SQL.clear()
 
 
 def _column_list(model: type[Model], alias: str) -> str:

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from cases.access import pregnancies_visible_to, sees_at_her_facility
-from core.rows import Joined
+from core.rows import Joined, kept_sql
 
 from .choices import OPEN_STATUSES, WORKLIST_STATUSES
 from .models import FollowUp
@@ -42,8 +42,8 @@ def followup_counts(*, facility_ids) -> dict[int, dict[str, int]]:
 
 def followup_worklist_first(*, actor, limit: int) -> list[FollowUp]:
     """The ``limit`` windows that need someone (``WORKLIST_STATUSES``) with the soonest deadline:
-    ``followup_list(...).filter(status__in=WORKLIST_STATUSES)[:limit]``, read in one statement (two in
-    the rare case below).
+    ``followup_list(...).filter(status__in=WORKLIST_STATUSES)[:limit]``: the windows' ids, then their
+    rows (twice in the rare case below).
 
     Each of her facility's arms (managing facility, follow-up facility) is walked in its own index order
     (``followup_managing_due``, ``followup_facility_due``) up to ``limit`` windows, and only those are
@@ -68,8 +68,6 @@ def followup_worklist_first(*, actor, limit: int) -> list[FollowUp]:
 
 
 _WINDOW_ROW = Joined(FollowUp, "pregnancy", "pregnancy__patient", "facility", "managing_facility")
-# SQL of the windows' ids per facility and length, compiled once per process (its parameters are those)
-_FIRST_IDS_SQL: dict[tuple, tuple[str, list]] = {}
 
 
 def _first_windows(windows: QuerySet[FollowUp], facility_id: int, limit: int, *, keep_sql: bool = False):
@@ -85,15 +83,8 @@ def _first_windows(windows: QuerySet[FollowUp], facility_id: int, limit: int, *,
         sql, params = first.query.sql_with_params()
         return sql, list(params)
 
-    key = (connection.alias, connection.settings_dict["NAME"], facility_id, limit)
-    if keep_sql:
-        if key not in _FIRST_IDS_SQL:
-            if len(_FIRST_IDS_SQL) >= 1024:
-                _FIRST_IDS_SQL.clear()
-            _FIRST_IDS_SQL[key] = compile_ids()
-        sql, params = _FIRST_IDS_SQL[key]
-    else:
-        sql, params = compile_ids()
+    # kept: its SQL and parameters are the facility and the length only
+    sql, params = kept_sql(("followup_first", facility_id, limit), compile_ids) if keep_sql else compile_ids()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]

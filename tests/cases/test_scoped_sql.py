@@ -13,13 +13,13 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from accounts.choices import Role
-from cases import selectors
 from cases.access import scope_key
 from cases.api.serializers import PREGNANCY_LIST_VALUES
 from cases.choices import GrantLevel
 from cases.models import BreakGlassAccess, Pregnancy
 from cases.selectors import pregnancy_list_rows, worklist_rows
 from cases.services import break_glass_open, pregnancy_access_grant
+from core.rows import kept_sql_clear
 from tests.factories import PregnancyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +27,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    selectors._COMPILED.clear()
+    kept_sql_clear()
     yield
-    selectors._COMPILED.clear()
+    kept_sql_clear()
 
 
 def listed(actor, *, keep: bool = True, queryset=None, bounds=((0, 3), (0, 50), (2, 5))) -> tuple:
