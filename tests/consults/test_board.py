@@ -129,8 +129,9 @@ def test_board_queries_do_not_grow_with_consults_and_pregnancies(
 ):
     scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist], hours=1)
     requested(obstetrician, pregnancy, urgency="emergency")
-    # open requests, the week's consults, the coming days' consults (participants counted), audit insert
-    with django_assert_num_queries(4):
+    # the open requests shown, the week's consults shown, the coming days' consults shown (ids and each
+    # part's sizes), the rows of the shown consults (participants counted), audit insert
+    with django_assert_num_queries(5):
         few = board_context(coordinator)
     for hours in (3, 5, 7, 9):
         woman = PregnancyFactory(managing_facility=home_facility)
@@ -139,7 +140,7 @@ def test_board_queries_do_not_grow_with_consults_and_pregnancies(
         requested(obstetrician, woman, urgency="scheduled")
         far = PregnancyFactory(managing_facility=other_facility)
         scheduled(other_coordinator, requested(outsider, far), [cardiologist], hours=hours + 1)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         many = board_context(coordinator)
     assert len(on_board(many)) == len(on_board(few)) + 8
     assert many["open_count"] == few["open_count"] + 4
@@ -304,3 +305,74 @@ def test_a_calendar_day_and_the_coming_days_show_their_first_consults_and_how_ma
         assert (
             response.status_code == 200 and f"day={tomorrow.isoformat()}#h-week" in response.content.decode()
         )
+
+
+def test_a_consult_is_in_the_column_of_its_local_day_whatever_its_utc_date(
+    monkeypatch, obstetrician, coordinator, cardiologist, home_facility
+):
+    """The calendar's columns are days in the facility's time zone (Beijing, UTC+8), counted and capped in
+    SQL: 00:30 local is the previous day in UTC and 23:30 local the same one; both belong to their local
+    day, and the cap counts each day's consults only."""
+    monkeypatch.setattr("consults.views.BOARD_DAY_ROWS", 1)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    week = f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"
+    early, late = (
+        scheduled(
+            coordinator,
+            requested(obstetrician, PregnancyFactory(managing_facility=home_facility)),
+            [cardiologist],
+            start=timezone.make_aware(dt.datetime.combine(day, at)),
+        )
+        for at in (dt.time(0, 30), dt.time(23, 30))
+    )
+    assert timezone.localtime(early.scheduled_start, dt.UTC).date() == day - dt.timedelta(days=1)
+
+    columns = {d["date"]: d for d in board_context(coordinator, week)["days"]}
+    assert ([c.pk for c in columns[day]["items"]], columns[day]["hidden"]) == ([early.pk], 1)
+    before = columns.get(day - dt.timedelta(days=1))
+    assert before is None or (before["items"], before["hidden"]) == ([], 0)
+
+    opened = {d["date"]: d for d in board_context(coordinator, week, day=day.isoformat())["days"]}
+    assert [c.pk for c in opened[day]["items"]] == [early.pk, late.pk]
+
+
+def test_the_coming_days_count_invited_but_withdrawn_and_accepted_participants(
+    client, obstetrician, coordinator, cardiologist, midwife, home_facility
+):
+    from consults.models import Participant
+
+    alone = scheduled(
+        coordinator,
+        requested(obstetrician, PregnancyFactory(managing_facility=home_facility)),
+        [cardiologist],
+    )
+    team = scheduled(
+        coordinator,
+        requested(obstetrician, PregnancyFactory(managing_facility=home_facility)),
+        [cardiologist, midwife, obstetrician],
+        hours=3,
+    )
+    Participant.objects.filter(consult=team, user=cardiologist).update(status="accepted")
+    Participant.objects.filter(consult=team, user=midwife).update(status="withdrawn")
+    Participant.objects.filter(consult=alone).update(status="withdrawn")  # nobody left
+
+    counts = {c.pk: (c.invited, c.accepted) for c in board_context(coordinator)["upcoming"]}
+    assert counts[alone.pk] == (0, 0)
+    assert counts[team.pk] == (2, 1)  # the withdrawn midwife is not counted as invited
+
+    client.force_login(coordinator)
+    body = client.get("/consults/board/").content.decode()
+    assert "1 of 2 accepted" in body and "0 of 0 accepted" in body
+
+
+def test_the_board_links_each_row_to_its_consult_its_scheduling_and_its_woman(
+    client, obstetrician, coordinator, cardiologist, pregnancy
+):
+    waiting = requested(obstetrician, pregnancy, urgency="emergency")
+    booked = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist], hours=1)
+    client.force_login(coordinator)
+    body = client.get("/consults/board/").content.decode()
+    assert f'href="/consults/{waiting.external_id}/"' in body
+    assert f'href="/consults/{waiting.external_id}/schedule/"' in body
+    assert f'href="/consults/{booked.external_id}/"' in body
+    assert body.count(f'href="/cases/pregnancies/{pregnancy.external_id}/"') >= 2
