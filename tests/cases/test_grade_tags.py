@@ -75,3 +75,23 @@ def test_ga_inline_in_chinese():
             == '<span class="ga-inline">孕 38 周 + 0 天</span>'
         )
         assert render("{% ga_inline ga=None postpartum_day=12 %}").startswith('<span class="pp-inline">')
+
+
+def test_the_markup_kept_per_process_follows_the_language_of_each_render():
+    """The tags keep their markup per combination of values and language (``_badges``, ``_ga``,
+    ``_postpartum``): the same woman in English, then Chinese, then English again."""
+    pregnancy = Pregnancy(risk_color="red", purple=True)
+    source = (
+        "{% grade_badges pregnancy=p provisional=False %}|{% ga_inline ga=g %}"
+        "|{% ga_inline ga=None postpartum_day=3 %}"
+    )
+    context = {"p": pregnancy, "g": {"weeks": 31, "days": 2}}
+    english = render(source, **context)
+    with translation.override("zh-hans"):
+        chinese = render(source, **context)
+    assert english == (
+        '<span class="badge badge-red">Red</span> <span class="badge badge-purple">Purple</span>'
+        '|<span class="ga-inline">31 weeks + 2 days</span>|<span class="pp-inline">Postpartum day 3</span>'
+    )
+    assert "红色" in chinese and "孕 31 周 + 2 天" in chinese and chinese != english
+    assert render(source, **context) == english
