@@ -16,11 +16,8 @@ from django.db.models import (
     Case,
     Count,
     F,
-    IntegerField,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
     When,
     Window,
@@ -276,13 +273,6 @@ def _board_day(value: str | None, monday: dt.date) -> dt.date | None:
     return day if monday <= day < monday + dt.timedelta(days=7) else None
 
 
-class _RowCount(Subquery):
-    """How many rows the (correlated) subquery gives, 0 for none."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
 # What the board's rows show: the consult, the woman and her grade, the requester and her facility.
 _BOARD_FIELDS = (
     "external_id",
@@ -316,14 +306,13 @@ def _board_consults(ids: list[int]) -> dict[int, Consult]:
     once per page (``core.ids.id_url_maker``)."""
     if not ids:
         return {}
-    participants = Participant.objects.filter(consult=OuterRef("pk")).order_by().values("pk")
     rows = (
         Consult.objects.filter(pk__in=set(ids))
         .select_related("pregnancy__patient", "requested_by", "requesting_facility")
         .only(*_BOARD_FIELDS)
         .annotate(
-            invited=_RowCount(participants.exclude(status=InvitationStatus.WITHDRAWN)),
-            accepted=_RowCount(participants.filter(status=InvitationStatus.ACCEPTED)),
+            invited=Count("participants", filter=~Q(participants__status=InvitationStatus.WITHDRAWN)),
+            accepted=Count("participants", filter=Q(participants__status=InvitationStatus.ACCEPTED)),
         )
     )
     detail, schedule, case = (

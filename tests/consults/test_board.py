@@ -12,7 +12,7 @@ from accounts.choices import Role
 from audit.models import AuditEvent
 from consults import services
 from consults.access import consults_coordinated_by, consults_visible_to, may_see_consult
-from consults.models import Consult
+from consults.models import Consult, Participant
 from consults.views import board_context
 from tests.factories import PregnancyFactory, UserFactory
 
@@ -339,8 +339,6 @@ def test_a_consult_is_in_the_column_of_its_local_day_whatever_its_utc_date(
 def test_the_coming_days_count_invited_but_withdrawn_and_accepted_participants(
     client, obstetrician, coordinator, cardiologist, midwife, home_facility
 ):
-    from consults.models import Participant
-
     alone = scheduled(
         coordinator,
         requested(obstetrician, PregnancyFactory(managing_facility=home_facility)),
