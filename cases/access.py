@@ -93,18 +93,36 @@ def pregnancy_scope_arms(actor, perm: Perm = "view") -> list[Q]:
     if not has_action(actor, action):
         return []
     arms = []
+    supervises = perm == "view" and actor.has_role(Role.REGIONAL_SUPERVISOR) and actor.region_id is not None
     if actor.facility_id is not None:
         arms.append(Q(managing_facility_id=actor.facility_id))
         arms.append(Q(follow_up_facility_id=actor.facility_id))
-    # The rest in one arm (grants and break-the-glass are a few rows; a region is walked as a whole).
+    elif supervises:
+        # A supervisor of no facility: her region is the first (and by far the largest) arm, walked newest
+        # first on ``pregnancy_newest`` and counted from the census counters (``region_arm_first``).
+        arms.append(_in_region(actor.region.code_prefix))
+    # The rest in one arm (grants and break-the-glass are a few rows).
     elsewhere = Q()
     for arm in _granted(actor, f"{perm}_pregnancy"):
         elsewhere |= arm
     if perm == "view":
-        if actor.has_role(Role.REGIONAL_SUPERVISOR) and actor.region_id is not None:
+        if supervises and actor.facility_id is not None:
             elsewhere |= _in_region(actor.region.code_prefix)
         elsewhere |= _break_glass_ids(actor)
     return [*arms, elsewhere]
+
+
+def region_arm_first(actor) -> str | None:
+    """The region code prefix when the first arm of ``pregnancy_scope_arms(actor, "view")`` is her
+    region (a regional supervisor of no facility), else ``None``."""
+    if (
+        getattr(actor, "facility_id", None) is None
+        and getattr(actor, "region_id", None) is not None
+        and bool(pregnancy_scope_arms(actor, "view"))
+        and actor.has_role(Role.REGIONAL_SUPERVISOR)
+    ):
+        return actor.region.code_prefix
+    return None
 
 
 def scope_key(actor, perm: Perm = "view") -> tuple:

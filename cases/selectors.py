@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from core.rows import Joined, kept_sql
 
-from .access import patients_visible_to, pregnancies_visible_to, pregnancy_scope_arms, scope_key
+from .access import (
+    patients_visible_to,
+    pregnancies_visible_to,
+    pregnancy_scope_arms,
+    region_arm_first,
+    scope_key,
+)
 from .choices import OPEN_STATUSES, CareTaskStatus, PregnancyStatus
 from .dating import gestational_age as ga_from_edd
 from .identity import InvalidIdNumber, InvalidPhone, normalise_phone, parse_resident_id
@@ -167,7 +173,8 @@ def _values_statement(rows: QuerySet) -> tuple[str, list, list[str]] | None:
 
 def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[str, ...]) -> ScopedRows:
     """The pregnancies ``actor`` may see among ``queryset``, newest first, as ``values(*fields)``
-    (index: ``pregnancy_facility_newest`` and ``pregnancy_follow_up_newest``)."""
+    (index: ``pregnancy_facility_newest`` and ``pregnancy_follow_up_newest``; a supervisor's region:
+    ``pregnancy_newest``)."""
     arms = pregnancy_scope_arms(actor, "view")
     first_total = None
     if arms and actor.facility_id is not None and apps.is_installed("dashboards"):
@@ -176,6 +183,12 @@ def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[s
         from dashboards.selectors import managed_pregnancy_total_sql
 
         first_total = managed_pregnancy_total_sql(actor.facility_id)
+    elif arms and (prefix := region_arm_first(actor)) is not None and apps.is_installed("dashboards"):
+        # The first arm is her region (a supervisor of no facility): the sum of the status counters of
+        # its facilities, instead of counting a province's million rows on every request.
+        from dashboards.selectors import region_pregnancy_total_sql
+
+        first_total = region_pregnancy_total_sql(prefix)
     return ScopedRows(
         queryset=queryset,
         arms=arms,

@@ -174,6 +174,17 @@ def managed_pregnancy_total_sql(
     return sql + condition, [facility_id, *params]
 
 
+def region_pregnancy_total_sql(prefix: str) -> tuple[str, list]:
+    """(SQL, parameters) of how many pregnancies, of every status, the facilities of a region (its code
+    ``prefix``) manage: ``managed_pregnancy_total_sql`` summed over the region's facilities."""
+    sql = (
+        "SELECT COALESCE(SUM(c.n), 0)::bigint FROM dashboards_censuscounter c"
+        " JOIN facilities_facility f ON f.id = c.facility_id"
+        " WHERE f.region_code LIKE %s AND c.key LIKE %s"
+    )
+    return sql, [prefix + "%", "status:%"]
+
+
 # Follow-up windows past their deadline and still open (reminders.choices.FollowUpStatus).
 OVERDUE_FOLLOW_UP_STATUSES = ("overdue", "tracing", "lost_proposed")
 FOLLOW_UP_STATUSES = ("upcoming", "due", *OVERDUE_FOLLOW_UP_STATUSES)

@@ -18,6 +18,7 @@ from bench.load.wrkrun import Request
 # name -> (who sends it, what): the order is the order of the runs
 ENDPOINTS = {
     "worklist_api": "clinician: GET /api/v1/pregnancies/ (token)",
+    "region_list_api": "supervisor: GET /api/v1/pregnancies/ (token; every pregnancy of her region)",
     "worklist_page": "clinician: GET / (session)",
     "case_page": "clinician: GET /cases/pregnancies/<id>/ rotating over her pregnancies (session)",
     "dashboard_summary": "supervisor: GET /api/v1/dashboard/summary/ (token)",
@@ -174,6 +175,7 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
         "worklist_api": [Request("/api/v1/pregnancies/", headers=clinician.api_headers)],
         "worklist_page": [Request("/", headers=clinician.page_headers)],
         "case_page": [Request(f"/cases/pregnancies/{p}/", headers=clinician.page_headers) for p in read],
+        "region_list_api": [Request("/api/v1/pregnancies/", headers=supervisor.api_headers)],
         "dashboard_summary": [Request("/api/v1/dashboard/summary/", headers=supervisor.api_headers)],
         "visit_entry": [
             Request(f"/api/v1/pregnancies/{p}/visits/", "POST", json_post, json.dumps(VISIT_BODIES[n % 3]))
@@ -181,7 +183,7 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
         ],
         "consult_board": [Request("/consults/board/", headers=coordinator.page_headers)],
     }
-    who = {"dashboard_summary": supervisor, "consult_board": coordinator}
+    who = {"region_list_api": supervisor, "dashboard_summary": supervisor, "consult_board": coordinator}
     replay: dict[str, list[list[str]]] = {}
     for name, requests in reqs.items():
         actor = who.get(name, clinician)

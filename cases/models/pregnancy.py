@@ -150,6 +150,8 @@ class Pregnancy(BaseModel):
                 name="pregnancy_follow_up_newest",
                 condition=Q(follow_up_facility__isnull=False),
             ),
+            # a regional supervisor's list: the region's pregnancies newest first, filtered by facility.
+            models.Index(fields=["-created_at", "-id"], name="pregnancy_newest"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -269,3 +269,61 @@ def test_the_worklist_count_reads_the_open_status_counters_and_equals_a_recount(
         assert red.count() == 1
     assert "dashboards_censuscounter" not in ctx.captured_queries[0]["sql"]
     assert rows.filter(risk_color="red").count() == 1
+
+
+def test_a_supervisors_unfiltered_count_reads_her_regions_counters_and_equals_a_recount(
+    api, supervisor, home_facility, other_facility, county
+):
+    """A supervisor of no facility: her region is the first arm. Unfiltered, its count is the sum of the
+    status counters of the region's facilities; it equals counting the rows (every status, several
+    facilities of the region), with records granted to her outside the region on top and those granted
+    inside it counted once; a transfer out of the region moves the count; filtered lists count rows; the
+    page merges both arms newest first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from guardian.shortcuts import assign_perm
+
+    from cases.choices import PregnancyStatus
+    from tests.factories import FacilityFactory
+
+    township = FacilityFactory(region=county, tier="primary")  # a second facility of her city
+    for status in PregnancyStatus.values:
+        if status == PregnancyStatus.MERGED:
+            target = PregnancyFactory(managing_facility=home_facility)
+            PregnancyFactory(managing_facility=home_facility, status=status, merged_into=target)
+        else:
+            PregnancyFactory(managing_facility=home_facility, status=status)
+            PregnancyFactory(managing_facility=township, status=status)
+    outside = PregnancyFactory.create_batch(3, managing_facility=other_facility)
+    assign_perm("cases.view_pregnancy", supervisor, outside[0])  # granted outside her region
+    closed_here = Pregnancy.objects.get(managing_facility=township, status=PregnancyStatus.CLOSED)
+    assign_perm("cases.view_pregnancy", supervisor, closed_here)  # granted inside it: counted once
+    in_region = Pregnancy.objects.filter(managing_facility__region_code__startswith="4501").count()
+    assert in_region == 2 * len(PregnancyStatus.values)
+
+    client = api.as_user(supervisor)
+    client.get(URL)  # warm-up (session refresh)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL).json()
+    assert body["count"] == in_region + 1
+    assert any("dashboards_censuscounter" in q["sql"] for q in ctx.captured_queries)
+    expected = [
+        str(p.external_id)
+        for p in Pregnancy.objects.filter(
+            pk__in=[
+                outside[0].pk,
+                *Pregnancy.objects.filter(managing_facility__region_code__startswith="4501").values_list(
+                    "pk", flat=True
+                ),
+            ]
+        ).order_by("-created_at", "-id")
+    ]
+    assert [row["id"] for row in body["results"]] == expected
+
+    moved = Pregnancy.objects.filter(managing_facility=township, status=PregnancyStatus.ACTIVE).get()
+    moved.managing_facility = other_facility
+    moved.save(update_fields=["managing_facility"])
+    assert client.get(URL).json()["count"] == in_region  # one left the region, still one granted outside
+    assert client.get(f"{URL}?status=closed").json()["count"] == 2
+    # active: hers, the merge target, the one granted outside (the moved one is no longer hers)
+    assert client.get(f"{URL}?status=active").json()["count"] == 3
