@@ -20,6 +20,7 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import ApplicationError, NotFound
 from core.errors import PermissionDenied as ServicePermissionDenied
+from core.ids import id_url_maker
 
 from . import services
 from .access import access_followup_by_id
@@ -29,6 +30,23 @@ from .forms import FollowUpDecisionForm
 from .selectors import followup_list, followup_worklist_first
 
 PAGE_SIZE = 25
+
+
+def _with_links(rows: list) -> list:
+    """``rows`` with their links (``case_url``; ``confirm_url`` and ``keep_url`` on a lost-to-follow-up
+    proposal), each view reversed once for the whole list instead of ``{% url %}`` on every row."""
+    case_url = id_url_maker("cases:pregnancy_detail")
+    confirm_url = keep_url = None
+    for row in rows:
+        row.case_url = case_url(row.pregnancy.external_id)
+        if row.status == "lost_proposed":
+            if confirm_url is None:
+                confirm_url = id_url_maker("reminders:confirm_lost")
+                keep_url = id_url_maker("reminders:keep_tracing")
+            row.confirm_url, row.keep_url = confirm_url(row.external_id), keep_url(row.external_id)
+    return rows
+
+
 HOME_LIMIT = 10
 
 
@@ -49,7 +67,7 @@ def followup_worklist_context(request: HttpRequest) -> dict:
     queryset = followup_list(actor=request.user).filter(status__in=WORKLIST_STATUSES)
     filterset = FollowUpFilterSet(request.GET or None, queryset=queryset)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("fpage"))
-    rows = list(page.object_list)
+    rows = _with_links(list(page.object_list))
     _audit_list(request.user, rows, {"query": request.GET.dict()})
     return {
         "followups": rows,
@@ -69,7 +87,7 @@ def followup_home_context(user) -> dict:
         return {"followups": [], "followup_women": [], "followups_more": False}
     rows = followup_worklist_first(actor=user, limit=HOME_LIMIT + 1)
     more = len(rows) > HOME_LIMIT
-    rows = rows[:HOME_LIMIT]
+    rows = _with_links(rows[:HOME_LIMIT])
     women = list(dict.fromkeys(row.pregnancy.patient.external_id for row in rows))
     return {
         "followups": rows,

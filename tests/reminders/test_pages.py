@@ -84,6 +84,24 @@ def test_list_page_and_htmx_partial(client, midwife, proposed):
     assert proposed.pregnancy.patient.name in partial.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/", "/reminders/worklist/"])
+def test_every_row_links_to_her_case_and_a_proposal_to_its_two_decisions(client, midwife, proposed, path):
+    """The links are reversed once per list (``_with_links``): each row's own, on the home block and the
+    whole list alike."""
+    other = PregnancyFactory(
+        managing_facility=proposed.pregnancy.managing_facility, edd=proposed.pregnancy.edd, risk_color="green"
+    )
+    followup_recompute(pregnancy=other)
+    due = open_window(other)
+    FollowUp.objects.filter(pk=due.pk).update(status="overdue")  # needs someone, not proposed lost
+    client.force_login(midwife)
+    html = client.get(path).content.decode()
+    for window in (proposed, due):
+        assert f'href="/cases/pregnancies/{window.pregnancy.external_id}/"' in html
+    assert f'action="{confirm_url(proposed)}"' in html and f'action="{keep_url(proposed)}"' in html
+    assert confirm_url(due) not in html and keep_url(due) not in html  # not proposed lost: no decision
+
+
 def test_confirming_lost_from_the_home_page(client, midwife, proposed):
     client.force_login(midwife)
     response = client.post(
