@@ -85,14 +85,19 @@ def _nudge(alert_id: int) -> None:
 
 def alert_resolve(*, dedup_key: str) -> int:
     """The cause is cleared (report submitted, referral accepted…): the alert resolves and stops climbing."""
+    return alerts_resolve(dedup_keys=[dedup_key])
+
+
+def alerts_resolve(*, dedup_keys: list[str]) -> int:
+    """``alert_resolve`` for several causes in one statement (a visit closing a follow-up window clears
+    its four alert causes at once); how many alerts resolved."""
+    if not dedup_keys:
+        return 0
+    now = timezone.now()
     return Alert.objects.filter(
-        dedup_key=dedup_key, status__in=[AlertStatus.PENDING, AlertStatus.DELIVERED, AlertStatus.ACKNOWLEDGED]
-    ).update(
-        status=AlertStatus.RESOLVED,
-        resolved_at=timezone.now(),
-        next_escalation_at=None,
-        updated_at=timezone.now(),
-    )
+        dedup_key__in=list(dedup_keys),
+        status__in=[AlertStatus.PENDING, AlertStatus.DELIVERED, AlertStatus.ACKNOWLEDGED],
+    ).update(status=AlertStatus.RESOLVED, resolved_at=now, next_escalation_at=None, updated_at=now)
 
 
 # --- delivery ------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from core.rows import Joined
 from notifications import channels
 from notifications.choices import AlertKind, Severity
 from notifications.models import Alert
-from notifications.services import alert_resolve
+from notifications.services import alert_resolve, alerts_resolve
 from risk.selectors import policy_for
 
 from . import schedule
@@ -176,9 +176,11 @@ def _close_rows(rows, *, reason: str, now: dt.datetime, actor=None, note: str = 
             updated_at=now,
         )
     )
-    for row in rows:
-        for kind in ALERT_SUFFIX:
-            alert_resolve(dedup_key=followup_dedup_key(row.external_id, kind, row.lost_on))
+    alerts_resolve(
+        dedup_keys=[
+            followup_dedup_key(row.external_id, kind, row.lost_on) for row in rows for kind in ALERT_SUFFIX
+        ]
+    )
     ReminderMessage.objects.filter(
         follow_up_id__in=ids, status__in=[MessageStatus.PENDING, MessageStatus.FAILED]
     ).update(status=MessageStatus.CANCELLED, updated_at=now)

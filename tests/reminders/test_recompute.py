@@ -46,6 +46,36 @@ def test_a_visit_closes_the_window_as_done_and_opens_the_next(followed, midwife)
     assert (window.source, window.due_from) == ("clinician", timezone.localdate() + days(10))
 
 
+def test_a_visit_resolves_every_alert_of_the_window_it_closes_and_no_other(followed, midwife):
+    """Each step of the window (due, overdue, tracing, proposed lost) raised its own alert; the visit that
+    closes the window resolves all of them, in one statement, and leaves another woman's alerts open."""
+    from tests.factories import PregnancyFactory
+
+    other = PregnancyFactory(
+        managing_facility=followed.managing_facility, edd=followed.edd, booked_on=followed.booked_on
+    )
+    followup_recompute(pregnancy=other)
+    window = open_window(followed)
+    for day in (window.remind_on, window.overdue_on, window.trace_on, window.lost_on):
+        followups_sweep(now=noon(day))
+    open_statuses = ["pending", "delivered", "acknowledged"]
+    hers = Alert.objects.filter(pregnancy=followed, kind__startswith="follow_up") | Alert.objects.filter(
+        pregnancy=followed, kind="lost_to_follow_up_proposed"
+    )
+    assert hers.filter(status__in=open_statuses).count() >= 2
+    others_open = set(
+        Alert.objects.filter(pregnancy=other, status__in=open_statuses).values_list("pk", flat=True)
+    )
+    assert others_open
+
+    visit_record(actor=midwife, pregnancy=followed, next_visit_date=timezone.localdate() + days(10))
+
+    assert set(hers.values_list("status", flat=True)) == {"resolved"}
+    assert set(
+        Alert.objects.filter(pregnancy=other, status__in=open_statuses).values_list("pk", flat=True)
+    ) == (others_open)
+
+
 def test_a_rolled_back_visit_leaves_the_window_alone(followed, midwife):
     first = open_window(followed)
     with pytest.raises(RuntimeError), transaction.atomic():
