@@ -327,3 +327,30 @@ def test_a_supervisors_unfiltered_count_reads_her_regions_counters_and_equals_a_
     assert client.get(f"{URL}?status=closed").json()["count"] == 2
     # active: hers, the merge target, the one granted outside (the moved one is no longer hers)
     assert client.get(f"{URL}?status=active").json()["count"] == 3
+
+
+def test_choice_filters_count_and_list_without_select_distinct(api, midwife, home_facility):
+    """Several statuses and colours at once: the rows are each pregnancy once, and no statement of the
+    list says ``DISTINCT`` (a column of the pregnancy cannot repeat a row; ``SELECT DISTINCT`` made
+    PostgreSQL hash every matching id before counting)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.filtersets import AuditEventFilterSet
+    from audit.models import AuditEvent as Event
+
+    red = PregnancyFactory(managing_facility=home_facility, risk_color="red")
+    orange = PregnancyFactory(managing_facility=home_facility, risk_color="orange", status="postpartum")
+    PregnancyFactory(managing_facility=home_facility, risk_color="green")
+    PregnancyFactory(managing_facility=home_facility, risk_color="red", status="closed")
+    client = api.as_user(midwife)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(f"{URL}?status=active&status=postpartum&risk_color=red&risk_color=orange").json()
+    assert body["count"] == 2
+    assert sorted(row["id"] for row in body["results"]) == sorted(
+        [str(red.external_id), str(orange.external_id)]
+    )
+    assert not [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"].upper()]
+    audit = AuditEventFilterSet({"action": ["list", "read"]}, queryset=Event.objects.all())
+    assert audit.is_valid() and audit.qs.query.distinct is False
