@@ -26,7 +26,7 @@ from cases.services import (
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from facilities.choices import Specialty
 from notifications.choices import AlertKind, Severity
-from notifications.services import alert_raise, alert_resolve
+from notifications.services import alert_raise, alert_resolve, alerts_resolve
 from referrals.services import clinical_summary
 
 from .access import TAKING_PART, is_consult_coordinator, may_cancel, may_conclude, may_record_opinion
@@ -311,8 +311,9 @@ def consult_schedule(
         scheduled_at=timezone.now(),
         **fields,
     )
-    alert_resolve(dedup_key=f"consult_requested:{consult.external_id}")
-    alert_resolve(dedup_key=f"consult_not_scheduled:{consult.external_id}")
+    alerts_resolve(
+        dedup_keys=[f"{key}:{consult.external_id}" for key in ("consult_requested", "consult_not_scheduled")]
+    )
     keep = {user.pk for user in users}
     cancels = []
     removed = consult.participants.exclude(user_id__in=keep).exclude(status=InvitationStatus.WITHDRAWN)
@@ -611,8 +612,13 @@ def consult_conclude(
         started_at=consult.started_at or now,
     )
     _accept_implicitly(actor, consult)
-    for participant in consult.participants.filter(status=InvitationStatus.INVITED):
-        alert_resolve(dedup_key=_invitation_key(participant))  # the meeting is over: nothing to answer
+    # the meeting is over: nothing to answer
+    alerts_resolve(
+        dedup_keys=[
+            _invitation_key(participant)
+            for participant in consult.participants.filter(status=InvitationStatus.INVITED)
+        ]
+    )
     created = ActionItem.objects.bulk_create([ActionItem(consult=consult, **item) for item in items])
     for action in created:
         alert_raise(
@@ -664,8 +670,9 @@ def consult_cancel(*, actor, consult: Consult, reason: str) -> Consult:
             reason=_("MDT consultation cancelled"),
             source=_source(consult),
         )
-    for key in ("consult_requested", "consult_not_scheduled"):
-        alert_resolve(dedup_key=f"{key}:{consult.external_id}")
+    alerts_resolve(
+        dedup_keys=[f"{key}:{consult.external_id}" for key in ("consult_requested", "consult_not_scheduled")]
+    )
     if consult.scheduled_start is not None:
         calendar_emails_on_commit(consult=consult, requests=[], cancels=cancels)
     _audit(actor, consult, status="cancelled", reason=consult.cancel_reason)
@@ -703,8 +710,9 @@ def action_complete(*, actor, action: ActionItem, note: str = "") -> ActionItem:
     if not updated:
         raise InvalidTransition(_("This action item is already closed."))
     action.refresh_from_db()
-    for key in ("consult_action_due", "consult_action_overdue"):
-        alert_resolve(dedup_key=f"{key}:{action.external_id}")
+    alerts_resolve(
+        dedup_keys=[f"{key}:{action.external_id}" for key in ("consult_action_due", "consult_action_overdue")]
+    )
     _audit(actor, action.consult, action_item=str(action.external_id), status="done")
     return action
 

@@ -21,7 +21,7 @@ from cases.services import pregnancy_access_grant, pregnancy_access_revoke, preg
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from facilities.choices import TIER_RANK
 from notifications.choices import AlertKind, Severity
-from notifications.services import alert_raise, alert_resolve
+from notifications.services import alert_raise, alert_resolve, alerts_resolve
 from risk.models import ObservationSet, RiskAssessment
 from risk.selectors import current_assessment
 
@@ -317,8 +317,11 @@ def may_refuse(referral: Referral) -> bool:
 
 
 def _resolve_clock_alerts(referral: Referral) -> None:
-    for kind in ("referral_requested", "referral_accept_missed"):
-        alert_resolve(dedup_key=f"{kind}:{referral.external_id}")
+    alerts_resolve(
+        dedup_keys=[
+            f"{kind}:{referral.external_id}" for kind in ("referral_requested", "referral_accept_missed")
+        ]
+    )
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from cases.services.encounters import check_measurements
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from facilities.choices import Capability, CriticalCareLevel, Tier
 from notifications.choices import AlertKind, Severity
-from notifications.services import alert_raise, alert_resolve
+from notifications.services import alert_raise, alert_resolve, alerts_resolve
 
 from . import engine, meows
 from .choices import AssessmentStatus, CaseManagementStatus, ReportStatus, Stage
@@ -181,8 +181,9 @@ def _apply_confirmed(
         under_case_management=case is not None,
     )
     if not proposed:
-        for candidate in RANK:
-            alert_resolve(dedup_key=f"grade_proposed:{pregnancy.external_id}:{candidate}")
+        alerts_resolve(
+            dedup_keys=[f"grade_proposed:{pregnancy.external_id}:{candidate}" for candidate in RANK]
+        )
     if high_risk:
         alert_raise(
             kind=AlertKind.HIGH_RISK_GRADE,
