@@ -12,9 +12,9 @@ from django.utils import timezone
 from core.rows import Joined, kept_sql
 
 from .access import (
+    LazyArms,
     patients_visible_to,
     pregnancies_visible_to,
-    pregnancy_scope_arms,
     region_arm_first,
     scope_key,
 )
@@ -175,7 +175,7 @@ def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[s
     """The pregnancies ``actor`` may see among ``queryset``, newest first, as ``values(*fields)``
     (index: ``pregnancy_facility_newest`` and ``pregnancy_follow_up_newest``; a supervisor's region:
     ``pregnancy_newest``)."""
-    arms = pregnancy_scope_arms(actor, "view")
+    arms = LazyArms(actor, "view")
     first_total = None
     if arms and actor.facility_id is not None and apps.is_installed("dashboards"):
         # The first arm is her facility as managing facility (``pregnancy_scope_arms``): its size,
@@ -229,7 +229,7 @@ def worklist(*, actor) -> QuerySet[Pregnancy]:
 def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> ScopedRows:
     """``worklist`` among ``queryset`` (filters only) for paging: the facility's two arms (managing,
     follow-up) walked in index order; ``outer`` adds joins and annotations to the page only."""
-    arms = pregnancy_scope_arms(actor, "view")[:2] if actor.facility_id is not None else []
+    arms = LazyArms(actor, "view", limit=2) if actor.facility_id is not None else []
     first_total = None
     if arms and apps.is_installed("dashboards"):
         # Unfiltered, the first arm (her facility as managing facility) holds as many open pregnancies as

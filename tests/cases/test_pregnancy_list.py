@@ -354,3 +354,27 @@ def test_choice_filters_count_and_list_without_select_distinct(api, midwife, hom
     assert not [q["sql"] for q in ctx.captured_queries if "DISTINCT" in q["sql"].upper()]
     audit = AuditEventFilterSet({"action": ["list", "read"]}, queryset=Event.objects.all())
     assert audit.is_valid() and audit.qs.query.distinct is False
+
+
+def test_an_unfiltered_list_builds_no_filter_form_and_filters_still_apply(api, midwife, home_facility):
+    """With no filter parameter the filterset is skipped (``ScopedReadOnlyViewSet.filter_queryset``);
+    any filter parameter, valid or not, still goes through it."""
+    from unittest import mock
+
+    from cases.filtersets import PregnancyFilterSet
+
+    PregnancyFactory(managing_facility=home_facility, risk_color="red")
+    PregnancyFactory(managing_facility=home_facility, risk_color="green")
+    client = api.as_user(midwife)
+    with mock.patch.object(
+        PregnancyFilterSet, "__init__", autospec=True, side_effect=PregnancyFilterSet.__init__
+    ) as built:
+        assert client.get(f"{URL}?page=1&page_size=10").json()["count"] == 2
+        assert built.call_count == 0
+        red = client.get(f"{URL}?risk_color=red").json()
+        assert red["count"] == 1 and red["results"][0]["risk_color"] == "red"
+        assert built.call_count == 1
+    bad = client.get(f"{URL}?risk_color=crimson")
+    assert bad.status_code == 400
+    assert "risk_color" in str(bad.json())
+    assert client.get(f"{URL}?ga_min=50").status_code == 400

@@ -13,7 +13,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from accounts.choices import Role
-from cases.access import scope_key
+from cases.access import LazyArms, pregnancy_scope_arms, scope_key
 from cases.api.serializers import PREGNANCY_LIST_VALUES
 from cases.choices import GrantLevel
 from cases.models import BreakGlassAccess, Pregnancy
@@ -77,6 +77,47 @@ def test_kept_statements_give_what_compiling_gives_for_every_actor(
     assert seen_any >= 4
     # a filtered list is compiled every time
     assert compiled_selects(lambda: listed(midwife, queryset=Pregnancy.objects.filter(risk_color="red"))) > 0
+
+
+def test_a_kept_list_does_not_even_build_the_scope(population, midwife, supervisor, auditor):
+    """Once a list's statements are kept, the arms (grant sub-queries through the ORM) are not built again;
+    the first time, they are."""
+    import cases.access
+
+    for actor in (midwife, supervisor, auditor):
+        kept_sql_clear()
+        with mock.patch.object(
+            cases.access, "pregnancy_scope_arms", side_effect=pregnancy_scope_arms
+        ) as built:
+            first = listed(actor)
+            assert built.call_count == (1 if LazyArms(actor) else 0), actor.username
+            built.reset_mock()
+            assert listed(actor) == first
+            assert built.call_count == 0, actor.username
+            worklist = worklist_rows(actor=actor, queryset=Pregnancy.objects.all()).count()
+            assert built.call_count == (1 if actor.facility_id is not None else 0), actor.username
+            built.reset_mock()
+            assert worklist_rows(actor=actor, queryset=Pregnancy.objects.all()).count() == worklist
+            assert built.call_count == 0, actor.username
+    assert not LazyArms(auditor)
+
+
+def test_lazy_arms_are_the_scopes_arms(population, midwife, outsider, supervisor, auditor, province):
+    """``LazyArms`` is true exactly when the scope has arms, and built, selects what the arms select."""
+    province_supervisor = UserFactory(facility=None, region=province, roles=[Role.REGIONAL_SUPERVISOR])
+    inactive = UserFactory(facility=midwife.facility, roles=[Role.MIDWIFE], is_active=False)
+    for actor in (midwife, outsider, supervisor, province_supervisor, auditor, inactive):
+        for perm in ("view", "change"):
+            arms = pregnancy_scope_arms(actor, perm)
+            for limit in (None, 2):
+                lazy = LazyArms(actor, perm, limit=limit)
+                assert bool(lazy) is bool(arms), (actor.username, perm)
+                expected = [
+                    set(Pregnancy.objects.filter(arm).values_list("pk", flat=True)) for arm in arms[:limit]
+                ]
+                got = [set(Pregnancy.objects.filter(arm).values_list("pk", flat=True)) for arm in lazy]
+                assert got == expected and len(lazy) == len(expected), (actor.username, perm, limit)
+    assert not LazyArms(auditor) and LazyArms(midwife)
 
 
 def test_kept_statements_follow_grants_break_the_glass_and_new_women(
