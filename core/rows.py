@@ -18,6 +18,8 @@ from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 from .prepared import prepared_cursor
 
@@ -68,16 +70,34 @@ def _layout(model: type[Model]) -> tuple[list[str], int, list]:
     return names, names.index(model._meta.pk.attname), converters
 
 
+@cache
+def _plain_construction(model: type[Model]) -> bool:
+    """``model`` is built by Django's own ``from_db`` and ``__init__`` (neither is overridden)."""
+    return model.from_db.__func__ is Model.from_db.__func__ and model.__init__ is Model.__init__
+
+
 def _instance(model: type[Model], values: Sequence) -> Model | None:
     """The instance for one model's slice of a row (``None`` when its primary key is NULL: an outer
-    join that found nothing), with the fields' ``from_db_value`` applied as the ORM does."""
+    join that found nothing), with the fields' ``from_db_value`` applied as the ORM does.
+
+    ``Model.__init__`` sets every field through its descriptor, about 10 microseconds for a pregnancy:
+    the home page builds some 250 instances a request (issue #9). For a model that overrides neither
+    ``from_db`` nor ``__init__`` and has no ``pre_init``/``post_init`` receiver, the instance is made as
+    ``__init__`` leaves it when every column is loaded: the values in ``__dict__`` under the fields'
+    attribute names and a ``ModelState`` of the database, not adding (``tests/core/test_rows.py``)."""
     names, pk_position, converters = _layout(model)
     if values[pk_position] is None:
         return None
     values = list(values)
     for position, convert in converters:
         values[position] = convert(values[position], None, connection)
-    return model.from_db(connection.alias, names, values)
+    if not _plain_construction(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(connection.alias, names, values)
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    state.adding, state.db = False, connection.alias
+    obj.__dict__.update(zip(names, values, strict=True))
+    return obj
 
 
 def _attach(obj: Model, name: str, related: Model | None) -> None:

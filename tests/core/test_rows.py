@@ -1,0 +1,85 @@
+"""``core.rows.Joined`` builds the instances the ORM builds: the same field values, related objects cached,
+a database state, nothing deferred; saving and refreshing them work as on ORM instances. A model with an
+``__init__`` receiver still goes through ``Model.from_db``."""
+
+import pickle
+
+import pytest
+from django.db.models.signals import post_init
+
+from accounts.loading import user_by_pk
+from cases.models import Patient, Pregnancy
+from core.rows import Joined
+from tests.factories import PregnancyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fields_of(obj) -> dict:
+    return {name: value for name, value in obj.__dict__.items() if name != "_state"}
+
+
+def same_instance(built, orm) -> None:
+    assert type(built) is type(orm)
+    assert fields_of(built) == fields_of(orm)
+    assert built._state.adding is False and built._state.db == orm._state.db == "default"
+    assert built.get_deferred_fields() == set()
+    assert built == orm and hash(built) == hash(orm)
+
+
+def test_joined_rows_are_the_orm_instances_with_their_related_objects(home_facility, midwife):
+    made = PregnancyFactory(managing_facility=home_facility, responsible_clinician=midwife, risk_color="red")
+    joined = Joined(Pregnancy, "patient", "managing_facility", "responsible_clinician")
+    (built,) = joined.fetch_all("t0.id = %s", [made.pk], order_by="t0.id")
+    orm = Pregnancy.objects.select_related("patient", "managing_facility", "responsible_clinician").get(
+        pk=made.pk
+    )
+    same_instance(built, orm)
+    for name in ("patient", "managing_facility", "responsible_clinician"):
+        assert Pregnancy._meta.get_field(name).is_cached(built), name
+        same_instance(getattr(built, name), getattr(orm, name))
+
+    # the session user, with facility and region
+    user = user_by_pk(midwife.pk)
+    same_instance(user, type(midwife).objects.select_related("facility", "region").get(pk=midwife.pk))
+    same_instance(user.facility, home_facility)
+
+
+def test_joined_instances_save_refresh_and_pickle_like_orm_instances(pregnancy):
+    built, _ = Joined(Pregnancy, "patient").fetch("t0.id = %s", [pregnancy.pk])
+    built.risk_color = "orange"
+    built.save(update_fields=["risk_color"])
+    assert Pregnancy.objects.get(pk=pregnancy.pk).risk_color == "orange"
+
+    built.patient.name = "王芳"
+    built.patient.save()
+    assert Patient.objects.get(pk=pregnancy.patient_id).name == "王芳"
+
+    Pregnancy.objects.filter(pk=pregnancy.pk).update(risk_color="red")
+    built.refresh_from_db()
+    assert built.risk_color == "red"
+
+    # a changed foreign key drops the cached related object, as on an ORM instance
+    other = UserFactory(facility=pregnancy.managing_facility)
+    built.responsible_clinician_id = other.pk
+    assert built.responsible_clinician == other
+
+    orm = Pregnancy.objects.get(pk=pregnancy.pk)
+    orm.refresh_from_db()  # as built was
+    orm.responsible_clinician_id = other.pk
+    same_instance(pickle.loads(pickle.dumps(built)), pickle.loads(pickle.dumps(orm)))
+
+
+def test_a_model_with_an_init_receiver_is_built_through_from_db(pregnancy):
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Patient)
+    try:
+        built, _ = Joined(Pregnancy, "patient").fetch("t0.id = %s", [pregnancy.pk])
+    finally:
+        post_init.disconnect(receiver, sender=Patient)
+    assert seen == [built.patient]
+    same_instance(built.patient, Patient.objects.get(pk=pregnancy.patient_id))
