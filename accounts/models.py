@@ -8,13 +8,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import BaseModel
+from core.models import BaseModel, ChoiceLabels
 from facilities.choices import Specialty
 
 from .choices import SENIOR_TITLES, Role, Title
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """A person who signs in. The staff profile lives on the same row (one join fewer on every request).
 
     ``facility`` is where she works; regional supervisors have a ``region`` instead. ``roles`` may hold
