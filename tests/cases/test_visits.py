@@ -186,3 +186,21 @@ def test_the_lean_visit_output_equals_the_serializer(api, midwife, pregnancy, ho
         for v in Visit.objects.filter(pregnancy=pregnancy).order_by("-visited_at")
     ]
     assert listed[0]["id"] == str(bare.external_id) and listed[0]["weight_kg"] == "70.0"
+
+
+def test_visit_summary_names_only_the_findings_recorded_in_the_readers_language():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from cases.models import Visit
+    from cases.views import _visit_summary
+
+    visit = Visit(sbp_mmhg=150, dbp_mmhg=None, pulse_bpm=88, consciousness="voice", weight_kg=Decimal("61.5"))
+    with translation.override("en"):
+        assert _visit_summary(visit) == ["BP 150/–", "P 88", "AVPU: Responds to voice", "Weight 61.5 kg"]
+    with translation.override("zh-hans"):
+        summary = _visit_summary(visit)
+    assert summary[:3] == ["血压 150/–", "脉搏 88", "意识：对声音有反应"]
+    assert len(summary) == 4
+    assert _visit_summary(Visit()) == []
