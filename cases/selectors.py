@@ -6,6 +6,7 @@ import re
 from django.apps import apps
 from django.db import connection
 from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.expressions import RawSQL
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from core.rows import Joined, kept_sql
 
 from .access import (
     LazyArms,
+    facility_rest,
     patients_visible_to,
     pregnancies_visible_to,
     region_arm_first,
@@ -75,8 +77,11 @@ class ScopedRows:
         first_total=None,
         unfiltered: bool | None = None,
         sql_key: tuple | None = None,
+        rest=None,
     ) -> None:
         self.queryset, self.arms, self.order = queryset, arms, order
+        # ``access.FacilityRest`` of the arms after the first, in ``LIST_ORDER``: used when unfiltered.
+        self.rest = rest
         self.outer = outer or (lambda rows: rows)
         self.first_total = first_total
         self.sql_key = sql_key
@@ -93,6 +98,7 @@ class ScopedRows:
             outer=self.outer,
             first_total=self.first_total,
             unfiltered=False,
+            rest=self.rest,
         )
 
     def count(self) -> int:
@@ -120,12 +126,17 @@ class ScopedRows:
             parts = []
         else:
             parts = [self.queryset.filter(first)]
-        if len(self.arms) > 1:
+        fast_rest = self.rest is not None and self.unfiltered
+        if len(self.arms) > 1 and not fast_rest:
             parts.append(self.queryset.filter(rest).exclude(first))
         for part in parts:
             sql, part_params = part.order_by().values("pk").query.sql_with_params()
             sqls.append(f"(SELECT COUNT(*) FROM ({sql}) AS arm)")  # noqa: S608 - ORM-compiled, parametrised
             params.extend(part_params)
+        if fast_rest:
+            rest_sql, rest_params = self.rest.count_sql()
+            sqls.append(f"({rest_sql})")
+            params.extend(rest_params)
         return "SELECT " + " + ".join(sqls), params
 
     def _compiled(self, part: tuple, compile_sql):
@@ -148,6 +159,15 @@ class ScopedRows:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def _page(self, start: int, stop: int) -> QuerySet:
+        if self.rest is not None and self.unfiltered:
+            # the first arm on its index, the others through ``FacilityRest`` (grants on their own index)
+            first = self.queryset.filter(self.arms[0]).order_by(*self.order).values("pk")[:stop]
+            first_sql, first_params = first.query.sql_with_params()
+            rest_sql, rest_params = self.rest.newest_sql(stop)
+            # ORM-compiled and code-written SQL, every value a parameter
+            page_ids = RawSQL(f"({first_sql}) UNION {rest_sql}", (*first_params, *rest_params))  # noqa: S611
+            rows = self.outer(Pregnancy.objects.filter(pk__in=page_ids))
+            return rows.order_by(*self.order)[start:stop]
         page_ids = None
         for arm in self.arms:
             first = self.queryset.filter(arm).order_by(*self.order).values("pk")[:stop]
@@ -196,6 +216,7 @@ def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[s
         outer=lambda rows: rows.values(*fields),
         first_total=first_total,
         sql_key=("pregnancy_list", scope_key(actor, "view"), fields),
+        rest=facility_rest(actor),
     )
 
 

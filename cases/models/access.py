@@ -12,7 +12,21 @@ from ..choices import GrantLevel
 from .pregnancy import Pregnancy
 
 
-class PregnancyUserObjectPermission(UserObjectPermissionBase):
+class PregnancyCopy(models.Model):
+    """Two columns of the granted pregnancy, copied onto the grant by the database (triggers of migration
+    ``cases/0007``, on every insert of a grant and every change of the pregnancy's columns): a list reads
+    the newest women granted to a user, and counts those managed elsewhere, from the grant table's own
+    index instead of fetching every granted pregnancy (6.5 -> 0.4 ms for a county hospital's 861 grants
+    at a million pregnancies, issue #9). Never written by the application."""
+
+    pregnancy_created_at = models.DateTimeField(null=True, editable=False)
+    pregnancy_managing_facility_id = models.BigIntegerField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class PregnancyUserObjectPermission(UserObjectPermissionBase, PregnancyCopy):
     """A grant on one pregnancy to one user (django-guardian direct foreign key)."""
 
     content_object = models.ForeignKey(Pregnancy, on_delete=models.CASCADE)
@@ -20,9 +34,19 @@ class PregnancyUserObjectPermission(UserObjectPermissionBase):
     class Meta(UserObjectPermissionBase.Meta):
         verbose_name = _("pregnancy grant to a user")
         verbose_name_plural = _("pregnancy grants to users")
+        indexes = [
+            models.Index(
+                fields=["user", "permission", "-pregnancy_created_at", "-content_object"],
+                include=["pregnancy_managing_facility_id"],
+                name="pregnancy_user_grant_newest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} → user {self.user_id} ({self.permission_id})"
 
 
-class PregnancyGroupObjectPermission(GroupObjectPermissionBase):
+class PregnancyGroupObjectPermission(GroupObjectPermissionBase, PregnancyCopy):
     """A grant on one pregnancy to a facility (its access group; django-guardian direct foreign key)."""
 
     content_object = models.ForeignKey(Pregnancy, on_delete=models.CASCADE)
@@ -30,6 +54,16 @@ class PregnancyGroupObjectPermission(GroupObjectPermissionBase):
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("pregnancy grant to a facility")
         verbose_name_plural = _("pregnancy grants to facilities")
+        indexes = [
+            models.Index(
+                fields=["group", "permission", "-pregnancy_created_at", "-content_object"],
+                include=["pregnancy_managing_facility_id"],
+                name="pregnancy_group_grant_newest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_object_id} → group {self.group_id} ({self.permission_id})"
 
 
 class PregnancyGrant(BaseModel):

@@ -1,0 +1,181 @@
+"""An unfiltered pregnancy list reads the arms after her facility's (follow-up, grants, break-the-glass)
+through ``access.FacilityRest``: the grant tables' own index, which carries each granted pregnancy's
+``created_at`` and managing facility, copied by database triggers (``cases/0007``). Held here to the
+rows and the count of the plain access scope, and the copies to the pregnancy."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.choices import Role
+from cases.access import facility_rest, pregnancy_scope
+from cases.api.serializers import PREGNANCY_LIST_VALUES
+from cases.choices import GrantLevel
+from cases.models import (
+    BreakGlassAccess,
+    Pregnancy,
+    PregnancyGroupObjectPermission,
+    PregnancyUserObjectPermission,
+)
+from cases.selectors import pregnancy_list_rows
+from cases.services import break_glass_open, pregnancy_access_grant, pregnancy_access_grant_user
+from core.rows import kept_sql_clear
+from facilities.services import facility_access_group
+from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+WINDOWS = ((0, 3), (2, 5), (0, 50), (4, 9), (9, 12))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    kept_sql_clear()
+    yield
+    kept_sql_clear()
+
+
+def copies(model) -> set[tuple]:
+    return set(
+        model.objects.values_list(
+            "content_object_id", "pregnancy_created_at", "pregnancy_managing_facility_id"
+        )
+    )
+
+
+def truth(model) -> set[tuple]:
+    rows = model.objects.values_list(
+        "content_object_id", "content_object__created_at", "content_object__managing_facility_id"
+    )
+    return set(rows)
+
+
+def test_the_database_copies_the_pregnancy_onto_its_grants(midwife, outsider, home_facility, other_facility):
+    woman = PregnancyFactory(managing_facility=other_facility)
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=woman, facility=home_facility, level=GrantLevel.READ, reason="referral"
+    )
+    pregnancy_access_grant_user(actor=outsider, pregnancy=woman, user=midwife, reason="MDT")
+    for model in (PregnancyGroupObjectPermission, PregnancyUserObjectPermission):
+        assert copies(model) == truth(model) and copies(model), model
+        assert copies(model) == {(woman.pk, woman.created_at, other_facility.pk)}
+
+    # a transfer of care, by save() or by UPDATE, and a corrected booking time follow
+    third = FacilityFactory()
+    woman.managing_facility = third
+    woman.save()
+    Pregnancy.objects.filter(pk=woman.pk).update(created_at=woman.created_at - dt.timedelta(days=3))
+    woman.refresh_from_db()
+    for model in (PregnancyGroupObjectPermission, PregnancyUserObjectPermission):
+        assert copies(model) == {(woman.pk, woman.created_at, third.pk)}, model
+    # other changes of the pregnancy leave the grants alone
+    Pregnancy.objects.filter(pk=woman.pk).update(risk_color="red")
+    assert copies(PregnancyGroupObjectPermission) == {(woman.pk, woman.created_at, third.pk)}
+
+
+@pytest.fixture
+def region_of_grants(midwife, outsider, home_facility, other_facility):
+    """Her facility's women, a woman followed up there, grants to her facility on women managed elsewhere
+    and at home (booked at the same moment, so ties are broken by id), the same women granted to a second
+    group she belongs to, a grant to her alone, an active and an expired break-the-glass access."""
+    same_moment = timezone.now() - dt.timedelta(days=30)
+    PregnancyFactory.create_batch(4, managing_facility=home_facility)
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility)
+    second_group = facility_access_group(facility=other_facility)
+    midwife.groups.add(second_group)
+    for n in range(8):
+        woman = PregnancyFactory(managing_facility=home_facility if n % 3 == 0 else other_facility)
+        if n < 5:
+            Pregnancy.objects.filter(pk=woman.pk).update(created_at=same_moment)
+        pregnancy_access_grant(
+            actor=outsider, pregnancy=woman, facility=home_facility, level=GrantLevel.READ, reason="referral"
+        )
+        if n % 2 == 0:
+            pregnancy_access_grant(
+                actor=outsider,
+                pregnancy=woman,
+                facility=other_facility,
+                level=GrantLevel.READ,
+                reason="consult",
+            )
+    alone = PregnancyFactory(managing_facility=other_facility)
+    pregnancy_access_grant_user(actor=outsider, pregnancy=alone, user=midwife, reason="MDT")
+    glass = PregnancyFactory(managing_facility=other_facility)
+    break_glass_open(actor=midwife, pregnancy_id=glass.external_id, reason="Collapsed in the corridor")
+    expired = PregnancyFactory(managing_facility=other_facility)
+    break_glass_open(actor=midwife, pregnancy_id=expired.external_id, reason="Seen in the night")
+    BreakGlassAccess.objects.filter(pregnancy=expired).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    PregnancyFactory.create_batch(3, managing_facility=other_facility)  # not hers in any way
+    return midwife
+
+
+def expected(actor) -> list:
+    return list(
+        Pregnancy.objects.filter(pregnancy_scope(actor, "view"))
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)
+    )
+
+
+def test_unfiltered_lists_through_the_grant_tables_are_the_scopes_rows(
+    region_of_grants, obstetrician, outsider, home_facility
+):
+    specialist = UserFactory(facility=home_facility, roles=[Role.SPECIALIST])
+    for actor in (region_of_grants, obstetrician, outsider, specialist):
+        rows = pregnancy_list_rows(
+            actor=actor, queryset=Pregnancy.objects.all(), fields=PREGNANCY_LIST_VALUES
+        )
+        assert rows.rest is not None, actor.username
+        want = expected(actor)
+        assert rows.count() == len(want), actor.username
+        for start, stop in WINDOWS:
+            got = [row["external_id"] for row in rows[start:stop]]
+            assert got == want[start:stop], (actor.username, start, stop)
+    # the midwife sees every kind of arm (the fixture is not trivially small)
+    assert len(expected(region_of_grants)) == 4 + 1 + 8 + 1 + 1
+
+
+def test_filtered_lists_and_other_actors_keep_the_generic_scope(region_of_grants, supervisor, home_facility):
+    supervising_clinician = UserFactory(
+        facility=home_facility, region=supervisor.region, roles=[Role.OBSTETRICIAN, Role.REGIONAL_SUPERVISOR]
+    )
+    assert facility_rest(supervising_clinician) is None  # her region is one more arm
+    assert facility_rest(supervisor) is None  # no facility
+    rows = pregnancy_list_rows(
+        actor=supervising_clinician, queryset=Pregnancy.objects.all(), fields=PREGNANCY_LIST_VALUES
+    )
+    want = expected(supervising_clinician)
+    assert rows.count() == len(want) and [r["external_id"] for r in rows[0:50]] == want[:50]
+
+    red = pregnancy_list_rows(
+        actor=region_of_grants,
+        queryset=Pregnancy.objects.filter(risk_color="red"),
+        fields=PREGNANCY_LIST_VALUES,
+    )
+    every_other = list(Pregnancy.objects.order_by("id").values_list("pk", flat=True))[::2]
+    Pregnancy.objects.filter(pk__in=every_other).update(risk_color="red")
+    want_red = [
+        p for p in expected(region_of_grants) if Pregnancy.objects.get(external_id=p).risk_color == "red"
+    ]
+    assert red.count() == len(want_red) and [r["external_id"] for r in red[0:50]] == want_red
+
+
+def test_a_woman_granted_to_two_of_her_groups_fills_one_place(
+    midwife, outsider, home_facility, other_facility
+):
+    midwife.groups.add(facility_access_group(facility=other_facility))
+    third = FacilityFactory()
+    for _ in range(6):
+        woman = PregnancyFactory(managing_facility=third)
+        for facility in (home_facility, other_facility):
+            pregnancy_access_grant(
+                actor=outsider, pregnancy=woman, facility=facility, level=GrantLevel.READ, reason="consult"
+            )
+    rows = pregnancy_list_rows(actor=midwife, queryset=Pregnancy.objects.all(), fields=PREGNANCY_LIST_VALUES)
+    want = expected(midwife)
+    assert rows.count() == len(want) == 6
+    for start, stop in ((0, 3), (1, 4), (0, 6)):
+        assert [row["external_id"] for row in rows[start:stop]] == want[start:stop], (start, stop)
