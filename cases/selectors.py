@@ -269,12 +269,14 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
     )
 
 
-_WORKLIST_ROW = Joined(Pregnancy, *LIST_RELATED)
+# The worklist shows the woman and, for women managed elsewhere, the managing facility; not the
+# responsible clinician (a join of the whole user table and 50 user rows a page for nothing).
+_WORKLIST_ROW = Joined(Pregnancy, "patient", "managing_facility")
 
 
 def worklist_pregnancies(ids: list[int]) -> list[Pregnancy]:
     """The worklist page's pregnancies, in the order of ``ids`` (a page of ``worklist_rows`` read as
-    ``values("pk")``), with woman, managing facility and responsible clinician, and ``open_tasks``: one
+    ``values("pk")``), with woman and managing facility, and ``open_tasks``: one
     fixed statement instead of the ORM compiling the page with its joins on every home page (issue #9)."""
     if not ids:
         return []

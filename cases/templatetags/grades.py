@@ -90,3 +90,49 @@ def _ga(language: str, weeks, days) -> str:
 def _postpartum(language: str, day) -> str:
     text = gettext("Postpartum day %(day)s") % {"day": day}
     return format_html('<span class="pp-inline">{}</span>', text)
+
+
+@register.simple_tag
+def worklist_row(row: dict) -> str:
+    """One row of the worklist table (``cases.views.worklist_context``'s ``rows``).
+
+    Built in Python: as template markup each row cost about 100 µs to render, half the Python time of a
+    50-row home page (issue #9). The markup and the translated strings are those of the template it
+    replaced (``tests/cases/test_grade_tags.py`` renders both for every kind of row, in both languages).
+    """
+    p = row["pregnancy"]
+    patient = p.patient
+    elsewhere = ""
+    if row["elsewhere"]:
+        text = gettext("Managed at %(facility)s") % {"facility": p.managing_facility.name}
+        elsewhere = format_html('<span class="cell-sub">{}</span>', text)
+    if p.next_visit_date:
+        overdue = ""
+        if row["overdue"]:
+            overdue = format_html(
+                '<span class="cell-sub"><span class="tag tag-overdue">{}</span></span>', gettext("Overdue")
+            )
+        next_visit = format_html('<span class="mono">{}</span>{}', p.next_visit_date.isoformat(), overdue)
+    else:
+        next_visit = mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
+    if p.open_tasks:
+        tasks = format_html('<span class="tag tag-flag">{}</span>', p.open_tasks)
+    else:
+        tasks = mark_safe('<span class="muted">0</span>')  # noqa: S308 - a constant
+    return format_html(
+        '<tr class="{}"><td class="cell-grade">{}</td>'
+        '<td class="cell-strong cell-woman"><a href="{}">{}</a> <span class="cell-sub mono">{}</span> {}</td>'
+        '<td class="num">{}</td><td class="nowrap">{}</td><td class="mono nowrap">{}</td>'
+        '<td class="nowrap">{}</td><td class="num">{}</td></tr>',
+        "row-overdue" if row["overdue"] else "",
+        _badges(get_language(), p.risk_color or "", False, bool(p.purple), p.risk_proposed_color or ""),
+        row["url"],
+        patient.name,
+        patient.record_number,
+        elsewhere,
+        "—" if row["age"] is None else row["age"],
+        ga_inline({}, ga=row["ga"], postpartum_day=row["postpartum_day"]),
+        p.edd.isoformat() if p.edd else "—",
+        next_visit,
+        tasks,
+    )

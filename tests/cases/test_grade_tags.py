@@ -95,3 +95,74 @@ def test_the_markup_kept_per_process_follows_the_language_of_each_render():
     )
     assert "红色" in chinese and "孕 31 周 + 2 天" in chinese and chinese != english
     assert render(source, **context) == english
+
+
+# The worklist row as template markup, before ``{% worklist_row %}`` replaced it.
+ROW_TEMPLATE = """{% load i18n grades %}{% with p=row.pregnancy %}
+    <tr class="{% if row.overdue %}row-overdue{% endif %}">
+      <td class="cell-grade">{% grade_badges pregnancy=p provisional=False %}</td>
+      <td class="cell-strong cell-woman">
+        <a href="{{ row.url }}">{{ p.patient.name }}</a>
+        <span class="cell-sub mono">{{ p.patient.record_number }}</span>
+        {% if row.elsewhere %}<span class="cell-sub">{% blocktranslate trimmed with facility=p.managing_facility.name %}Managed at {{ facility }}{% endblocktranslate %}</span>{% endif %}
+      </td>
+      <td class="num">{{ row.age|default_if_none:"—" }}</td>
+      <td class="nowrap">{% ga_inline ga=row.ga postpartum_day=row.postpartum_day %}</td>
+      <td class="mono nowrap">{{ p.edd|date:"Y-m-d"|default:"—" }}</td>
+      <td class="nowrap">{% if p.next_visit_date %}<span class="mono">{{ p.next_visit_date|date:"Y-m-d" }}</span>{% if row.overdue %}<span class="cell-sub"><span class="tag tag-overdue">{% translate "Overdue" %}</span></span>{% endif %}{% else %}<span class="muted">—</span>{% endif %}</td>
+      <td class="num">{% if p.open_tasks %}<span class="tag tag-flag">{{ p.open_tasks }}</span>{% else %}<span class="muted">0</span>{% endif %}</td>
+    </tr>
+  {% endwith %}"""  # noqa: E501
+
+
+def _squeezed(html: str) -> str:
+    """Whitespace between and inside tags does not show: compare without it."""
+    import re
+
+    return re.sub(r">\s+", ">", re.sub(r"\s+<", "<", re.sub(r"\s+", " ", html))).strip()
+
+
+def test_worklist_row_is_the_template_row_it_replaced():
+    import datetime as dt
+
+    from cases.models import Patient
+    from facilities.models import Facility
+
+    facility = Facility(name_zh="县人民医院", name_en="County People's Hospital")
+    rows = []
+    for n, (fields, extra) in enumerate(
+        [
+            (
+                {"risk_color": "red", "purple": True, "next_visit_date": dt.date(2026, 11, 20)},
+                {"overdue": True},
+            ),
+            ({"risk_color": "", "edd": None, "next_visit_date": None}, {"age": None, "ga": None}),
+            ({"risk_color": "yellow", "risk_proposed_color": "orange", "edd": dt.date(2027, 3, 1)}, {}),
+            ({"risk_color": "green", "next_visit_date": dt.date(2026, 12, 2)}, {"elsewhere": True}),
+            ({"risk_color": "orange"}, {"ga": None, "postpartum_day": 5}),
+        ]
+    ):
+        pregnancy = Pregnancy(id=n, **{"edd": dt.date(2027, 1, 9), **fields})
+        pregnancy.patient = Patient(name=f"<b>王{n}</b>", record_number=f"MS-{n:04d}")
+        pregnancy.managing_facility = facility
+        pregnancy.open_tasks = n % 3
+        rows.append(
+            {
+                "pregnancy": pregnancy,
+                "url": f"/cases/pregnancies/{n}/?a=1&b=2",
+                "age": 30 + n,
+                "ga": {"weeks": 30 + n, "days": n},
+                "postpartum_day": None,
+                "overdue": False,
+                "elsewhere": False,
+                **extra,
+            }
+        )
+    template = engines["django"].from_string(ROW_TEMPLATE)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for row in rows:
+                new = render("{% worklist_row row %}", row=row)
+                assert _squeezed(new) == _squeezed(template.render({"row": row})), (language, row)
+    first = render("{% worklist_row row %}", row=rows[0])
+    assert "&lt;b&gt;王0&lt;/b&gt;" in first and "?a=1&amp;b=2" in first  # escaped as the template escaped

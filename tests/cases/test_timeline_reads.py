@@ -112,21 +112,18 @@ def test_worklist_rows_are_the_pages_pregnancies_in_its_order_with_open_tasks(
 
     with CaptureQueriesContext(connection) as queries:
         rows = worklist_pregnancies(ids)
-        shown = [
-            (p.patient.name, p.managing_facility.name, getattr(p.responsible_clinician, "name", None))
-            for p in rows
-        ]
+        shown = [(p.patient.name, p.managing_facility.name, p.responsible_clinician_id) for p in rows]
     assert len(queries) == 1
     expected = {
         p.pk: p
         for p in Pregnancy.objects.filter(pk__in=ids)
-        .select_related("patient", "managing_facility", "responsible_clinician")
+        .select_related("patient", "managing_facility")
         .annotate(open_tasks=Count("tasks", filter=Q(tasks__status="open")))
     }
     assert [p.pk for p in rows] == ids
     assert [p.open_tasks for p in rows] == [expected[pk].open_tasks for pk in ids] == [0, 0, 0, 2, 0]
     assert shown == [
-        (e.patient.name, e.managing_facility.name, getattr(e.responsible_clinician, "name", None))
+        (e.patient.name, e.managing_facility.name, e.responsible_clinician_id)
         for e in (expected[pk] for pk in ids)
     ]
     assert worklist_pregnancies([]) == []
