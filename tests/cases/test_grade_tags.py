@@ -162,7 +162,62 @@ def test_worklist_row_is_the_template_row_it_replaced():
     for language in ("en", "zh-hans"):
         with translation.override(language):
             for row in rows:
-                new = render("{% worklist_row row %}", row=row)
+                new = render("{% load rows %}{% worklist_row row %}", row=row)
                 assert _squeezed(new) == _squeezed(template.render({"row": row})), (language, row)
-    first = render("{% worklist_row row %}", row=rows[0])
+    first = render("{% load rows %}{% worklist_row row %}", row=rows[0])
     assert "&lt;b&gt;王0&lt;/b&gt;" in first and "?a=1&amp;b=2" in first  # escaped as the template escaped
+
+
+# A visit of the case timeline as template markup, before ``{% timeline_visit %}`` replaced it.
+VISIT_TEMPLATE = """{% load i18n %}{% with o=item.object %}
+  <li class="timeline__item timeline__item--{{ item.kind }}">
+    <p class="timeline__when"><span class="mono">{{ item.at|date:"Y-m-d H:i" }}</span>{% if item.ga %} <span class="timeline__ga">{% blocktranslate trimmed with weeks=item.ga.weeks days=item.ga.days %}{{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}</p>
+    <div class="timeline__body">
+      <p class="timeline__title">{{ o.get_kind_display }} <span class="muted small">{{ o.facility.name }}{% if o.clinician %} · {{ o.clinician.name }}{% endif %}</span></p>
+      {% if item.summary %}<p class="timeline__summary">{% for part in item.summary %}<span class="nowrap">{{ part }}</span>{% if not forloop.last %} · {% endif %}{% endfor %}</p>{% endif %}
+      {% if o.unusual_confirmed %}<p class="small"><span class="tag tag-flag">{% translate "Unusual values confirmed" %}</span></p>{% endif %}
+      {% if o.notes %}<p class="timeline__notes">{{ o.notes|linebreaksbr }}</p>{% endif %}
+      {% if o.next_visit_date %}<p class="small muted">{% blocktranslate trimmed with date=o.next_visit_date|date:"Y-m-d" %}Next visit: {{ date }}{% endblocktranslate %}</p>{% endif %}
+    </div>
+  </li>
+  {% endwith %}"""  # noqa: E501
+
+
+def test_timeline_visit_is_the_template_markup_it_replaced():
+    import datetime as dt
+
+    from accounts.models import User
+    from cases.models import Visit
+    from facilities.models import Facility
+
+    facility = Facility(name_zh="乡镇卫生院", name_en="Township health centre")
+    midwife = User(username="m", display_name="<i>李</i>")
+    late_evening = dt.datetime(2026, 11, 26, 17, 30, tzinfo=dt.UTC)  # 01:30 the next day in Beijing
+    visits = [
+        (
+            {
+                "kind": "antenatal",
+                "notes": "Headache\nsince <morning>",
+                "next_visit_date": dt.date(2026, 12, 3),
+            },
+            {"summary": ["BP 150/95", "P 88"], "ga": {"weeks": 34, "days": 2}},
+            midwife,
+        ),
+        ({"kind": "postpartum", "unusual_confirmed": ["sbp_mmhg"]}, {"summary": [], "ga": None}, None),
+        ({"kind": "emergency"}, {"summary": ["SpO2 91%"], "ga": {"weeks": 39, "days": 0}}, midwife),
+    ]
+    template = engines["django"].from_string(VISIT_TEMPLATE)
+    for fields, extra, clinician in visits:
+        visit = Visit(visited_at=late_evening, **fields)
+        visit.facility = facility
+        visit.clinician = clinician
+        item = {"kind": "visit", "at": late_evening, "object": visit, **extra}
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                new = render("{% load rows %}{% timeline_visit item %}", item=item)
+                assert _squeezed(new) == _squeezed(template.render({"item": item})), (language, fields)
+        assert "2026-11-27 01:30" in new  # local time (Asia/Shanghai)
+    noted = Visit(**visits[0][0])
+    noted.facility = facility
+    first = render("{% load rows %}{% timeline_visit item %}", item={**item, "object": noted})
+    assert "since &lt;morning&gt;" in first and "Headache<br>" in first
