@@ -270,8 +270,31 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
 
 
 # The worklist shows the woman and, for women managed elsewhere, the managing facility; not the
-# responsible clinician (a join of the whole user table and 50 user rows a page for nothing).
-_WORKLIST_ROW = Joined(Pregnancy, "patient", "managing_facility")
+# responsible clinician (a join of the whole user table and 50 user rows a page for nothing). Only the
+# columns a row shows are read: full rows parsed some 750 dates and times a page (issue #9). Reading
+# another field of these instances costs a query per row; the home page's query-count test would fail.
+_WORKLIST_ROW = Joined(
+    Pregnancy,
+    "patient",
+    "managing_facility",
+    only={
+        "": (
+            "external_id",
+            "patient",
+            "status",
+            "managing_facility",
+            "follow_up_facility",
+            "edd",
+            "ended_on",
+            "next_visit_date",
+            "risk_color",
+            "purple",
+            "risk_proposed_color",
+        ),
+        "patient": ("external_id", "name", "record_number", "birth_date"),
+        "managing_facility": ("name_zh", "name_en"),
+    },
+)
 
 
 def worklist_pregnancies(ids: list[int]) -> list[Pregnancy]:

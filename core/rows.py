@@ -52,17 +52,30 @@ def kept_sql_clear() -> None:
         _KEPT_SQL.clear()
 
 
-def _column_list(model: type[Model], alias: str) -> str:
-    """``alias."col1", alias."col2", …`` for the concrete fields of ``model``, in ``from_db`` order."""
+def _fields(model: type[Model], only: tuple[str, ...] | None) -> list:
+    """The concrete fields of ``model`` read, in ``from_db`` order: all of them, or those named in
+    ``only`` (field names; the primary key always)."""
+    fields = model._meta.concrete_fields
+    if only is None:
+        return list(fields)
+    wanted = {*only, model._meta.pk.name}
+    unknown = wanted - {field.name for field in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no concrete field {sorted(unknown)}")
+    return [field for field in fields if field.name in wanted]
+
+
+def _column_list(model: type[Model], alias: str, only: tuple[str, ...] | None = None) -> str:
+    """``alias."col1", alias."col2", …`` for the fields of ``model`` read (``_fields``)."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model, only))
 
 
 @cache
-def _layout(model: type[Model]) -> tuple[list[str], int, list]:
+def _layout(model: type[Model], only: tuple[str, ...] | None = None) -> tuple[list[str], int, list]:
     """(attribute names, position of the primary key, (position, converter) of the fields that have
-    one) of ``model``'s concrete fields: worked out once per process, used for every row."""
-    fields = model._meta.concrete_fields
+    one) of the fields of ``model`` read: worked out once per process, used for every row."""
+    fields = _fields(model, only)
     names = [field.attname for field in fields]
     converters = [
         (n, field.from_db_value) for n, field in enumerate(fields) if hasattr(field, "from_db_value")
@@ -76,7 +89,7 @@ def _plain_construction(model: type[Model]) -> bool:
     return model.from_db.__func__ is Model.from_db.__func__ and model.__init__ is Model.__init__
 
 
-def _instance(model: type[Model], values: Sequence) -> Model | None:
+def _instance(model: type[Model], values: Sequence, only: tuple[str, ...] | None = None) -> Model | None:
     """The instance for one model's slice of a row (``None`` when its primary key is NULL: an outer
     join that found nothing), with the fields' ``from_db_value`` applied as the ORM does.
 
@@ -85,7 +98,7 @@ def _instance(model: type[Model], values: Sequence) -> Model | None:
     ``from_db`` nor ``__init__`` and has no ``pre_init``/``post_init`` receiver, the instance is made as
     ``__init__`` leaves it when every column is loaded: the values in ``__dict__`` under the fields'
     attribute names and a ``ModelState`` of the database, not adding (``tests/core/test_rows.py``)."""
-    names, pk_position, converters = _layout(model)
+    names, pk_position, converters = _layout(model, only)
     if values[pk_position] is None:
         return None
     values = list(values)
@@ -113,17 +126,28 @@ class Joined:
     ``fetch(where, params, extra=…)`` adds ``extra`` SQL expressions after the columns (their values are
     returned beside the instance) and a ``WHERE`` clause; only SQL written in the code is interpolated,
     every value is a parameter.
+
+    ``only`` reads some fields of a model (``""`` for ``model``, a relation's path for its model), as
+    ``QuerySet.only``: the others are deferred, read by a query of their own if ever touched. For a list
+    that shows a few columns of wide rows; a test of the page's query count keeps it honest.
     """
 
-    def __init__(self, model: type[Model], *related: str) -> None:
+    def __init__(
+        self, model: type[Model], *related: str, only: dict[str, tuple[str, ...]] | None = None
+    ) -> None:
         self.model = model
         self.related = related
+        self.only = {path: tuple(names) for path, names in (only or {}).items()}
+        unknown = set(self.only) - {"", *related}
+        if unknown:
+            raise ValueError(f"only names relations that are not read: {sorted(unknown)}")
+        self._onlys = [self.only.get(""), *(self.only.get(name) for name in related)]
 
     @cached_property
     def _parts(self) -> tuple[str, str, list[type[Model]]]:
         quote = connection.ops.quote_name
         models = [self.model]
-        columns = [_column_list(self.model, "t0")]
+        columns = [_column_list(self.model, "t0", self._onlys[0])]
         joins = []
         required = {"": True}  # path → the row is always there (every foreign key on the way not null)
         for n, name in enumerate(self.related, start=1):
@@ -131,7 +155,7 @@ class Joined:
             field = parent_model._meta.get_field(attribute)
             target = field.related_model
             models.append(target)
-            columns.append(_column_list(target, f"t{n}"))
+            columns.append(_column_list(target, f"t{n}", self._onlys[n]))
             # An inner join where the row must exist (what select_related does, and what FOR UPDATE OF
             # needs: PostgreSQL cannot lock the nullable side of an outer join).
             required[name] = required[name.rpartition("__")[0]] and not field.null
@@ -166,9 +190,9 @@ class Joined:
         _columns, _source, models = self._parts
         start = 0
         built = []
-        for model in models:
-            width = len(_layout(model)[0])
-            built.append(_instance(model, row[start : start + width]))
+        for model, only in zip(models, self._onlys, strict=True):
+            width = len(_layout(model, only)[0])
+            built.append(_instance(model, row[start : start + width], only))
             start += width
         obj = built[0]
         for name, related in zip(self.related, built[1:], strict=True):

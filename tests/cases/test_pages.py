@@ -539,15 +539,59 @@ def test_worklist_query_count_is_constant_in_rows(client, midwife, django_assert
     # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.get("/")
     # 1 the signed-in user (her facility and region joined: the header needs no query of its own), 2 count
-    # of the filtered worklist, 3 the page's ids, 4 its rows (woman, managing facility and clinician joined;
-    # open tasks sub-selected), 5 her open MDT action items (consult and woman joined), 6 the follow-up
-    # windows that need someone (woman and facilities joined; none here: the block is hidden), 7 the list
-    # audit row.
+    # of the filtered worklist, 3 the page's ids, 4 its rows (woman and managing facility joined, the
+    # columns shown only; open tasks sub-selected), 5 her open MDT action items (consult and woman
+    # joined), 6 the follow-up windows that need someone (woman and facilities joined; none here: the
+    # block is hidden), 7 the list audit row.
     with django_assert_num_queries(7) as captured:
         response = client.get("/")
     assert len(response.context["rows"]) == rows
     assert response.context["followups"] == []  # registered today: the next visits are not due yet
     assert captured
+
+
+def test_every_kind_of_worklist_row_shows_with_no_query_of_its_own(
+    client, midwife, home_facility, other_facility, django_assert_num_queries
+):
+    """The rows read only the columns they show (``cases.selectors._WORKLIST_ROW``): a row of every kind
+    (graded and proposed higher, purple, overdue, undated, postpartum, managed elsewhere, open tasks,
+    no EDD) renders without touching a column that was not read."""
+    from django.utils.html import escape
+
+    from tests.factories import PatientFactory, PregnancyFactory
+
+    today = timezone.localdate()
+    kinds = [
+        {
+            "risk_color": "yellow",
+            "risk_proposed_color": "orange",
+            "next_visit_date": today - dt.timedelta(days=3),
+        },
+        {"risk_color": "red", "purple": True, "next_visit_date": None},
+        {"status": PregnancyStatus.POSTPARTUM, "ended_on": today - dt.timedelta(days=5)},
+        {"managing_facility": other_facility, "follow_up_facility": home_facility, "risk_color": "green"},
+        {"edd": None},
+    ]
+    made = []
+    for fields in kinds:
+        made.append(
+            PregnancyFactory(
+                patient=PatientFactory(birth_date=dt.date(1994, 5, 1)),
+                **{"managing_facility": home_facility, **fields},
+            )
+        )
+    CareTask.objects.create(pregnancy=made[0], kind=CareTaskKind.MERGE_REVIEW, facility=home_facility)
+    client.force_login(midwife)
+    client.get("/")  # warm-up: the first request after sign-in refreshes the session
+    with django_assert_num_queries(7):
+        response = client.get("/")
+    html = response.content.decode()
+    assert len(response.context["rows"]) == len(kinds)
+    for pregnancy in made:
+        assert pregnancy.patient.name in html and pregnancy.patient.record_number in html
+    assert escape(other_facility.name) in html  # managed elsewhere
+    assert "row-overdue" in html and "badge-purple" in html and "tag-proposed" in html
+    assert 'class="tag tag-flag">1<' in html  # the open task
 
 
 @pytest.mark.parametrize("visits", [1, 15])

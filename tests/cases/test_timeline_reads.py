@@ -112,7 +112,7 @@ def test_worklist_rows_are_the_pages_pregnancies_in_its_order_with_open_tasks(
 
     with CaptureQueriesContext(connection) as queries:
         rows = worklist_pregnancies(ids)
-        shown = [(p.patient.name, p.managing_facility.name, p.responsible_clinician_id) for p in rows]
+        shown = [(p.patient.name, p.managing_facility.name, p.risk_color, p.edd) for p in rows]
     assert len(queries) == 1
     expected = {
         p.pk: p
@@ -123,7 +123,6 @@ def test_worklist_rows_are_the_pages_pregnancies_in_its_order_with_open_tasks(
     assert [p.pk for p in rows] == ids
     assert [p.open_tasks for p in rows] == [expected[pk].open_tasks for pk in ids] == [0, 0, 0, 2, 0]
     assert shown == [
-        (e.patient.name, e.managing_facility.name, e.responsible_clinician_id)
-        for e in (expected[pk] for pk in ids)
+        (e.patient.name, e.managing_facility.name, e.risk_color, e.edd) for e in (expected[pk] for pk in ids)
     ]
     assert worklist_pregnancies([]) == []

@@ -83,3 +83,25 @@ def test_a_model_with_an_init_receiver_is_built_through_from_db(pregnancy):
         post_init.disconnect(receiver, sender=Patient)
     assert seen == [built.patient]
     same_instance(built.patient, Patient.objects.get(pk=pregnancy.patient_id))
+
+
+def test_only_reads_the_fields_named_and_defers_the_rest_as_the_orm_does(
+    pregnancy, django_assert_num_queries
+):
+    joined = Joined(Pregnancy, "patient", only={"": ("risk_color", "patient"), "patient": ("name",)})
+    with django_assert_num_queries(1):
+        (built,) = joined.fetch_all("t0.id = %s", [pregnancy.pk], order_by="t0.id")
+        assert (built.pk, built.risk_color, built.patient.name) == (
+            pregnancy.pk,
+            pregnancy.risk_color,
+            pregnancy.patient.name,
+        )
+    orm = Pregnancy.objects.select_related("patient").only("risk_color", "patient__name").get(pk=pregnancy.pk)
+    assert built.get_deferred_fields() == orm.get_deferred_fields() and "edd" in built.get_deferred_fields()
+    assert built.patient.get_deferred_fields() == orm.patient.get_deferred_fields()
+    with django_assert_num_queries(1):  # a deferred field is read when touched
+        assert built.edd == pregnancy.edd
+    with pytest.raises(ValueError, match="no concrete field"):
+        Joined(Pregnancy, only={"": ("nonsense",)}).fetch_all("true", [], order_by="t0.id")
+    with pytest.raises(ValueError, match="not read"):
+        Joined(Pregnancy, only={"patient": ("name",)})
