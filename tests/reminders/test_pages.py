@@ -67,7 +67,7 @@ def test_home_query_count_is_constant_in_follow_ups(
     client.get("/")
     # 1 user (her facility and region joined: the header needs no query of its own), 2 worklist count, 3-4
     # one page of rows (ids, then the rows), 5 MDT action items, 6-7 the follow-up windows (ids, then the
-    # rows with woman and facilities joined; at most 11 read), 8 the list audit row.
+    # rows with pregnancy and woman joined, the columns shown; at most 11 read), 8 the list audit row.
     with django_assert_num_queries(8):
         response = client.get("/")
     shown = response.context["followups"]
