@@ -10,6 +10,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
+from core.prepared import prepared_cursor
 from core.rows import Joined, kept_sql
 
 from .access import (
@@ -110,7 +111,7 @@ class ScopedRows:
         if not self.arms:
             return 0
         sql, params = self._compiled(("count",), self._count_sql)
-        with connection.cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
@@ -139,6 +140,13 @@ class ScopedRows:
             params.extend(rest_params)
         return "SELECT " + " + ".join(sqls), params
 
+    def _cursor(self):
+        """A kept statement (unfiltered, ``sql_key``) runs prepared on the server from its second execution
+        on a connection (``core.prepared``): its text is the same for every actor of the same kind, and
+        planning it cost about a millisecond a list (a province supervisor's 10 -> 6 ms in process, issue
+        #9). Filtered lists, compiled anew for each request's filters, are never prepared."""
+        return prepared_cursor() if self.sql_key is not None and self.unfiltered else connection.cursor()
+
     def _compiled(self, part: tuple, compile_sql):
         """What ``compile_sql`` returns for ``part`` of this list: kept per process (``core.rows.kept_sql``)
         when the list has a ``sql_key`` and no filter, compiled every time otherwise."""
@@ -154,7 +162,7 @@ class ScopedRows:
         if kept is None:
             return list(self._page(start, stop))
         sql, params, names = kept
-        with connection.cursor() as cursor:
+        with self._cursor() as cursor:
             cursor.execute(sql, params)
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 

@@ -188,3 +188,22 @@ def test_the_key_changes_with_everything_the_scope_is_written_from(midwife, othe
     before = scope_key(supervisor)
     county.code = "450199"
     assert scope_key(supervisor) != before
+
+
+def test_kept_statements_run_prepared_and_filtered_ones_do_not(population, midwife):
+    """From their second execution on a connection, a kept list's count and page are prepared statements
+    (planned once per connection); a filtered list's SQL never is."""
+    from django.db import connection
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [row[0] for row in cursor.fetchall()]
+
+    for _ in range(3):
+        listed(midwife)
+        listed(midwife, queryset=Pregnancy.objects.filter(risk_color="red"))
+    statements = prepared()
+    assert any("COUNT(*)" in sql and "rest" in sql for sql in statements)
+    assert any("UNION" in sql and "external_id" in sql for sql in statements)
+    assert not any('"risk_color" = ' in sql for sql in statements)  # the filter's condition
