@@ -409,7 +409,12 @@ def _recorded_kinds(pregnancy: Pregnancy) -> tuple[bool, bool, bool]:
 
 
 TIMELINE_VISITS = 200
-_TIMELINE_VISITS = Joined(Visit, "facility", "clinician")
+# A visit's facility and clinician are shown by name only: their other columns are not read.
+_NAMES = {
+    "facility": ("name_zh", "name_en"),
+    "clinician": ("username", "first_name", "last_name", "display_name"),
+}
+_TIMELINE_VISITS = Joined(Visit, "facility", "clinician", only=_NAMES)
 _TIMELINE_DATINGS = Joined(PregnancyDating, "recorded_by")
 _OPEN_TASKS = Joined(CareTask, "facility")
 
