@@ -90,3 +90,21 @@ def _ga(language: str, weeks, days) -> str:
 def _postpartum(language: str, day) -> str:
     text = gettext("Postpartum day %(day)s") % {"day": day}
     return format_html('<span class="pp-inline">{}</span>', text)
+
+
+@register.simple_tag
+def risk_badges(pregnancy) -> str:
+    """The colour badge (none when ungraded) and the purple flag: the short form lists use beside a name."""
+    return _short_badges(get_language(), pregnancy.risk_color or "", bool(pregnancy.purple))
+
+
+@lru_cache(maxsize=64)
+def _short_badges(language: str, color: str, purple: bool) -> str:
+    parts = []
+    if color:
+        parts.append(
+            format_html('<span class="badge badge-{}">{}</span>', color, _COLOR_LABELS.get(color, color))
+        )
+    if purple:
+        parts.append(format_html(' <span class="badge badge-purple">{}</span>', gettext("Purple")))
+    return mark_safe("".join(parts))  # noqa: S308 - each part is built by format_html

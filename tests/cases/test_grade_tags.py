@@ -221,3 +221,36 @@ def test_timeline_visit_is_the_template_markup_it_replaced():
     noted.facility = facility
     first = render("{% load rows %}{% timeline_visit item %}", item={**item, "object": noted})
     assert "since &lt;morning&gt;" in first and "Headache<br>" in first
+
+
+# The partials that ``{% risk_badges %}`` and ``{% urgency_badge %}`` replaced on list rows.
+RISK_BADGES_PARTIAL = (
+    '{% load i18n %}{% if pregnancy.risk_color %}<span class="badge badge-{{ pregnancy.risk_color }}">'
+    "{{ pregnancy.get_risk_color_display }}</span>{% endif %}{% if pregnancy.purple %} "
+    '<span class="badge badge-purple">{% translate "Purple" %}</span>{% endif %}'
+)
+URGENCY_PARTIAL = (
+    '{% load i18n %}<span class="mdt-urgency mdt-urgency--{{ consult.urgency }}" '
+    'title="{{ consult.get_urgency_display }}">{% if consult.urgency == "emergency" %}'
+    '{% translate "Emergency" %}{% elif consult.urgency == "routine" %}{% translate "Routine · 24 h" %}'
+    '{% else %}{% translate "MDT clinic" %}{% endif %}</span>'
+)
+
+
+def test_risk_and_urgency_badges_are_the_partials_they_replaced():
+    from consults.choices import ConsultUrgency
+    from consults.models import Consult
+
+    risk = engines["django"].from_string(RISK_BADGES_PARTIAL)
+    urgency = engines["django"].from_string(URGENCY_PARTIAL)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for color in ("", "green", "yellow", "orange", "red"):
+                for purple in (False, True):
+                    pregnancy = Pregnancy(risk_color=color, purple=purple)
+                    assert render("{% risk_badges p %}", p=pregnancy) == risk.render({"pregnancy": pregnancy})
+            for value, _label in ConsultUrgency.choices:
+                consult = Consult(urgency=value)
+                new = render("{% load consult_tags %}{% urgency_badge c %}", c=consult)
+                assert new == urgency.render({"consult": consult}), (language, value)
+    assert render("{% risk_badges p %}", p=Pregnancy()) == ""
