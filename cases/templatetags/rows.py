@@ -16,7 +16,7 @@ from django.utils.safestring import SafeData, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 
-from .grades import _badges, ga_inline
+from .grades import _badges, ga_inline, ga_text
 
 register = template.Library()
 
@@ -72,8 +72,7 @@ def timeline_visit(item: dict) -> str:
     ga = item.get("ga")
     when_ga = ""
     if ga:
-        text = gettext("%(weeks)s weeks + %(days)s days") % {"weeks": ga["weeks"], "days": ga["days"]}
-        when_ga = f' <span class="timeline__ga">{_e(text)}</span>'
+        when_ga = f' <span class="timeline__ga">{_e(ga_text(ga["weeks"], ga["days"]))}</span>'
     clinician = f" · {_e(visit.clinician.name)}" if visit.clinician else ""
     parts = []
     if item.get("summary"):
