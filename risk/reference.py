@@ -11,13 +11,17 @@ writing transaction (so it sees its own change at once) and for everyone else at
 come from a sequence and never repeat, so a value kept under a generation that was rolled back is
 never found again. With no generation row (a database flushed by a test) nothing is kept.
 
-What is kept is shared by every request of the process: ``kept`` returns a deep copy (a policy's
-intervals are a dict), so that a caller changing what it got cannot change what the next request reads.
+What is kept is shared by every request of the process: ``kept`` returns a copy of its own (a policy's
+intervals are a dict, a catalogue version's field specification a nested one), so that a caller
+changing what it got cannot change what the next request reads. The value is kept pickled and each
+caller gets ``pickle.loads`` of it: as independent as ``copy.deepcopy``, and about 5 times cheaper for
+a catalogue version (0.03 against 0.145 ms; deepcopy was a tenth of a visit entry's Python time, issue
+#9). Kept values are model instances and plain data, which pickle.
 """
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Callable, Hashable
 from threading import Lock
 from typing import TypeVar
@@ -39,7 +43,7 @@ class _Kept:
 
     def __init__(self) -> None:
         self._lock = Lock()
-        self._values: dict[tuple, tuple[int, object]] = {}
+        self._values: dict[tuple, tuple[int, bytes]] = {}
 
     def generation(self) -> int | None:
         with prepared_cursor() as cursor:
@@ -54,13 +58,13 @@ class _Kept:
         full_key = (connection.settings_dict["NAME"], *key)
         found = self._values.get(full_key)
         if found is not None and found[0] == generation:
-            return copy.deepcopy(found[1])
-        value = read()
+            return pickle.loads(found[1])  # noqa: S301 (bytes this process pickled itself)
+        frozen = pickle.dumps(read(), pickle.HIGHEST_PROTOCOL)
         with self._lock:
             if len(self._values) >= self.MAX_ENTRIES:
                 self._values.clear()
-            self._values[full_key] = (generation, value)
-        return copy.deepcopy(value)
+            self._values[full_key] = (generation, frozen)
+        return pickle.loads(frozen)  # noqa: S301
 
     def clear(self) -> None:
         with self._lock:

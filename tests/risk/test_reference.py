@@ -136,6 +136,23 @@ def test_changing_what_was_returned_does_not_change_what_is_kept(county):
     assert again.proposal_alert_hours == 24
 
 
+def test_a_kept_catalogue_version_is_a_copy_down_to_its_field_specification(county):
+    """The version's nested field specification and its region (read with it) come with every copy."""
+    regional = _regional_version(county)
+    CatalogueVersion.objects.filter(pk=regional.pk).update(fields_spec={"sbp_mmhg": {"unit": "mmHg"}})
+    first = catalogue_version_for(region_code=county.code)  # read, then kept
+    first.fields_spec["sbp_mmhg"]["unit"] = "kPa"
+    first.title = "changed"
+    second, sqls = _captured(lambda: catalogue_version_for(region_code=county.code))
+    assert sqls == [GENERATION_SQL]
+    second.fields_spec["sbp_mmhg"]["unit"] = "cmH2O"
+    third, sqls = _captured(lambda: catalogue_version_for(region_code=county.code))
+    assert (third.fields_spec, third.title) == ({"sbp_mmhg": {"unit": "mmHg"}}, regional.title)
+    assert third is not second and third.fields_spec is not second.fields_spec
+    assert third.region.code == county.code  # the related region came along: no query for it
+    assert sqls == [GENERATION_SQL]
+
+
 def test_without_a_generation_row_nothing_is_kept(county):
     ReferenceGeneration.objects.all().delete()
     policy_for(county.code)
