@@ -115,3 +115,52 @@ def test_audit_search_page_filters(client, pregnancy, midwife, auditor):
     assert [e.actor_username for e in response.context["page"]] == ["midwife"]
     response = client.get("/audit/", {"user": "nobody"})
     assert list(response.context["page"]) == []
+
+
+def _fields(event: AuditEvent) -> dict:
+    return {f.attname: getattr(event, f.attname) for f in AuditEvent._meta.concrete_fields}
+
+
+def test_the_fixed_insert_stores_what_the_orm_would(midwife, settings):
+    """``audit_record`` writes with one fixed statement: each column read back equals the row the ORM
+    writes for the same event (``audit_event_build`` + ``save``), and the returned event is that row."""
+    import uuid
+
+    from audit.services import audit_event_build
+
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    listed = {"count": 2, "query": {"q": "王\x00", "n": [1, None]}}
+    cases = [
+        {"actor": midwife, "action": "list", "obj": ("cases.pregnancy", ""), "patient_ids": ids},
+        {"actor": midwife, "action": "list", "changes": listed, "reason": "nul\x00 here"},
+        {
+            "actor": midwife,
+            "action": "read",
+            "obj": midwife,
+            "patient_ids": [str(ids[0])],
+            "needs_review": True,
+        },
+        {"actor": None, "action": "login_failed", "username": "intruder", "patient_ids": []},
+    ]
+    for kwargs in cases:
+        with_orm = audit_event_build(**kwargs)
+        with_orm.save(force_insert=True)
+        fixed = audit_record(**kwargs)
+        assert fixed.pk is not None and not fixed._state.adding
+        stored = AuditEvent.objects.get(pk=fixed.pk)
+        expected = _fields(AuditEvent.objects.get(pk=with_orm.pk))
+        for name in ("id", "occurred_at", "request_id"):
+            expected.pop(name)
+        got = _fields(stored)
+        assert {k: got[k] for k in expected} == expected
+        assert fixed.occurred_at == stored.occurred_at
+    assert AuditEvent.objects.get(pk=fixed.pk).patient_ids == []
+
+
+def test_an_over_long_value_is_refused_not_cut_and_nothing_is_written(midwife):
+    before = AuditEvent.objects.count()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        audit_record(actor=midwife, action="read", obj=("x" * 61, "1"))
+    with pytest.raises(ValueError), transaction.atomic():
+        audit_record(actor=midwife, action="read", obj=("cases.pregnancy", "1"), patient_ids=["not-a-uuid"])
+    assert AuditEvent.objects.count() == before
