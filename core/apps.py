@@ -7,3 +7,10 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from .timestamps import on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="core_c_timestamptz_loader")
