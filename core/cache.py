@@ -23,6 +23,11 @@ into a 500. ``ResilientRedisCache`` treats "cannot reach Redis" (``redis.Connect
   (``cached_db`` sessions write the database first).
 
 Other Redis errors (a wrong command, a read-only replica) are bugs or misconfiguration and still raise.
+
+Django's client wraps its connection pool in a new ``redis.Redis`` for every cache call, and that
+constructor fills a table of some 170 response callbacks: about 0.1 ms of CPU per call, on every
+request (the session read). ``KeptClientRedisCacheClient`` keeps one ``redis.Redis`` per pool instead
+(a ``redis.Redis`` is only a front of its pool; Django's cache objects are per thread already).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -71,6 +76,21 @@ def _public(location: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's client with one ``redis.Redis`` per connection pool, made at its first use (see module)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, tuple[object, object]] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        kept = self._clients.get(id(pool))
+        if kept is None or kept[0] is not pool:
+            kept = self._clients[id(pool)] = (pool, self._client(connection_pool=pool))
+        return kept[1]
+
+
 class ResilientRedisCache(RedisCache):
     """``RedisCache`` that serves misses and skips writes while Redis cannot be reached (see module)."""
 
@@ -80,6 +100,7 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient
         self._location = _public(self._servers[0])
         with _health_lock:
             self._health = _health.setdefault(",".join(self._servers), _Health())
