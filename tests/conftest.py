@@ -166,17 +166,7 @@ def _reference_data(request, django_db_blocker):
     )
     if not uses_db:
         return
-    from risk.catalogue import load_yaml
-    from risk.loading import NATIONAL_EFFECTIVE_FROM, NATIONAL_KEY, load_catalogue
-    from risk.models import CatalogueCriterion, CatalogueVersion
+    from tests.reference import ensure_national_catalogue
 
     with django_db_blocker.unblock():
-        if not CatalogueVersion.objects.filter(key=NATIONAL_KEY).exists():
-            load_catalogue(
-                CatalogueVersion,
-                CatalogueCriterion,
-                load_yaml(),
-                key=NATIONAL_KEY,
-                title="national",
-                effective_from=NATIONAL_EFFECTIVE_FROM,
-            )
+        ensure_national_catalogue()

@@ -31,6 +31,7 @@ from reminders.models import FollowUp
 from reminders.rules import needs_referral_sweep
 from risk.models import CaseManagement, RiskAssessment, RiskReport
 from risk.services import risk_assessment_create
+from tests.reference import ensure_national_catalogue
 
 N = 2000
 SEED = 11
@@ -74,6 +75,8 @@ def counts() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """(output, row counts after the first run), rolled back after the module."""
+    with django_db_blocker.unblock():
+        ensure_national_catalogue()  # set up before the per-test fixture that reloads it after a flush
     with django_db_blocker.unblock(), transaction.atomic():
         audit_rows = AuditEvent.objects.count()
         output = seed()

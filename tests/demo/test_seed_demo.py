@@ -25,6 +25,7 @@ from facilities.choices import CriticalCareLevel, Specialty, Tier
 from facilities.models import Department, Facility, Region
 from facilities.services import ACCESS_GROUP_PREFIX, facility_access_group_name
 from tests.factories import UserFactory
+from tests.reference import ensure_national_catalogue
 
 PASSWORD = "seed-test-password-42"
 SHORT_LOGINS = [
@@ -72,6 +73,10 @@ def table_counts() -> dict[str, int]:
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """(summary, counts after the first run, tmp dir) — the region seeded once, rolled back afterwards."""
     tmp_path = tmp_path_factory.mktemp("seed_demo")
+    with django_db_blocker.unblock():
+        # Module fixtures are set up before the autouse per-test one that reloads the catalogue after a
+        # transactional test's flush on this worker: seeding grades women, it needs the catalogue.
+        ensure_national_catalogue()
     with django_db_blocker.unblock(), transaction.atomic():
         summary, _ = seed(tmp_path, password=PASSWORD)
         yield summary, table_counts(), tmp_path

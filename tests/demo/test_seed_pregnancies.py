@@ -36,6 +36,7 @@ from cases.models import (
 from demo.geography import PROVINCE
 from facilities.models import Facility
 from reminders.models import FollowUp, ReminderMessage
+from tests.reference import ensure_national_catalogue
 
 N = 300
 SEED = 7
@@ -97,6 +98,8 @@ def row_counts() -> dict[str, int]:
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """(summary, output, counts after the first run, tmp dir), rolled back after the module."""
     tmp_path = tmp_path_factory.mktemp("seed_pregnancies")
+    with django_db_blocker.unblock():
+        ensure_national_catalogue()  # set up before the per-test fixture that reloads it after a flush
     with django_db_blocker.unblock(), transaction.atomic():
         audit_rows = AuditEvent.objects.count()
         summary, output = seed(tmp_path)

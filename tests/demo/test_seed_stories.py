@@ -30,6 +30,7 @@ from reminders.choices import FollowUpStatus
 from reminders.models import FollowUp
 from risk.choices import AssessmentStatus, CaseManagementStatus, Stage
 from risk.models import CaseManagement, ObservationSet, RiskAssessment, RiskReport
+from tests.reference import ensure_national_catalogue
 
 COUNTY, CITY = "DEMO-450126-PH", "DEMO-450100-MCH"
 MODELS = (
@@ -65,6 +66,8 @@ def row_counts() -> dict[str, int]:
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """(output of the first run, row counts after it), rolled back after the module."""
+    with django_db_blocker.unblock():
+        ensure_national_catalogue()  # set up before the per-test fixture that reloads it after a flush
     with django_db_blocker.unblock(), transaction.atomic():
         output = seed()
         yield output, row_counts()
