@@ -208,7 +208,10 @@ def followup_recompute(*, pregnancy: Pregnancy, cause: str = "other", now: dt.da
     A window opening at or after its reminder day takes its steps (and raises its alerts) at once.
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is taken: an error here fails the whole change (the
+    # signal is sent with ``send``, nothing catches it to carry on), and the pair of statements cost a
+    # visit entry two round trips (issue #9). Called on its own, this is its own transaction.
+    with transaction.atomic(savepoint=False):
         found = _OPEN_WINDOW.fetch(
             "t0.pregnancy_id = %s AND t0.status <> %s",
             [pregnancy.pk, S.CLOSED.value],
