@@ -1,11 +1,11 @@
 """What the base layout needs on every page: the navigation the user's roles allow."""
 
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.permissions import Action, has_action
+from core.ids import id_url as reverse  # the navigation's links, reversed once per process
 
 
 def shell(request: HttpRequest) -> dict:
