@@ -12,7 +12,7 @@ from accounts.permissions import Action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import Conflict, InvalidTransition
-from core.rows import Joined
+from core.rows import Joined, insert
 
 from ..choices import (
     Consciousness,
@@ -199,7 +199,7 @@ def visit_record(
     if pregnancy.status == S.ACTIVE and pregnancy.edd is not None:
         ga = gestational_age(pregnancy.edd, timezone.localdate(visited_at))
         ga_days = ga.total_days if ga.total_days >= 0 else None
-    visit = Visit.objects.create(
+    visit = Visit(
         pregnancy=pregnancy,
         kind=kind,
         visited_at=visited_at,
@@ -211,6 +211,7 @@ def visit_record(
         unusual_confirmed=unusual,
         **clean,
     )
+    insert(visit)  # Visit.objects.create without the ORM's insert compiler (core.rows.insert)
     pregnancy.next_visit_date = next_visit_date
     pregnancy.save(update_fields=["next_visit_date", "updated_at"])
     audit_record(

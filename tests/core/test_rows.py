@@ -105,3 +105,87 @@ def test_only_reads_the_fields_named_and_defers_the_rest_as_the_orm_does(
         Joined(Pregnancy, only={"": ("nonsense",)}).fetch_all("true", [], order_by="t0.id")
     with pytest.raises(ValueError, match="not read"):
         Joined(Pregnancy, only={"patient": ("name",)})
+
+
+# --- core.rows.insert -----------------------------------------------------------------------------------
+
+
+def _visit(pregnancy, midwife, **values):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from cases.models import Visit
+
+    fields = {
+        "pregnancy": pregnancy,
+        "kind": "antenatal",
+        "visited_at": timezone.now(),
+        "facility": midwife.facility,
+        "clinician": midwife,
+        "ga_days": 200,
+        "sbp_mmhg": 141,
+        "temperature_c": Decimal("37.2"),
+        "notes": "王 — <b>notes</b>\u2028",
+        "unusual_confirmed": ["sbp_mmhg"],
+    }
+    return Visit(**(fields | values))
+
+
+def _stored(obj) -> dict:
+    row = type(obj).objects.get(pk=obj.pk)
+    skip = {"_state", "id", "external_id", "created_at", "updated_at"}
+    return {k: v for k, v in row.__dict__.items() if k not in skip}
+
+
+def test_insert_writes_the_row_the_orm_writes_in_one_statement(pregnancy, midwife, django_assert_num_queries):
+    from django.utils import timezone
+
+    from core.rows import insert
+
+    at = timezone.now()
+    by_orm, fixed = _visit(pregnancy, midwife, visited_at=at), _visit(pregnancy, midwife, visited_at=at)
+    by_orm.save(force_insert=True)
+    with django_assert_num_queries(1) as captured:
+        insert(fixed)
+    assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "cases_visit"')
+    assert fixed.pk is not None and fixed.pk != by_orm.pk and not fixed._state.adding
+    assert fixed._state.db == "default"
+    assert _stored(fixed) == _stored(by_orm)
+    stored = type(fixed).objects.get(pk=fixed.pk)
+    assert (stored.external_id, stored.created_at, stored.updated_at) == (
+        fixed.external_id,
+        fixed.created_at,
+        fixed.updated_at,
+    )
+    assert fixed.created_at is not None and fixed.created_at <= fixed.updated_at
+
+
+def test_insert_leaves_to_the_orm_what_save_does_more(pregnancy, midwife):
+    """A ``pre_save`` receiver, an explicit key and a database default go through ``save()``."""
+    from django.db.models.signals import pre_save
+
+    from audit.models import AuditEvent
+    from cases.models import Visit
+    from core.rows import insert
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    pre_save.connect(receiver, sender=Visit)
+    try:
+        visit = _visit(pregnancy, midwife)
+        insert(visit)
+    finally:
+        pre_save.disconnect(receiver, sender=Visit)
+    assert seen == [visit] and Visit.objects.filter(pk=visit.pk).exists()
+
+    explicit = _visit(pregnancy, midwife, id=visit.pk + 1000)
+    insert(explicit)
+    assert Visit.objects.filter(pk=visit.pk + 1000).exists()
+
+    event = AuditEvent(action="read", actor_username="x")  # occurred_at: a database default
+    insert(event)
+    assert event.pk is not None and AuditEvent.objects.get(pk=event.pk).occurred_at is not None
