@@ -324,3 +324,42 @@ def insert(obj: Model) -> None:
             value = field.from_db_value(value, None, conn)
         setattr(obj, field.attname, value)
     obj._state.adding, obj._state.db = False, conn.alias
+
+
+@cache
+def _update_plan(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple]:
+    """(the UPDATE of ``names`` by primary key, the fields it sets in order)."""
+    meta = model._meta
+    fields = tuple(meta.get_field(name) for name in names)
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    return sql, fields
+
+
+def update_fields(obj: Model, names: Sequence[str]) -> None:
+    """``obj.save(update_fields=names)`` as one statement written once per model and field list and
+    prepared on the connection: each value from the field's ``pre_save`` (``auto_now``) and
+    ``get_db_prep_save``, as the ORM's. Like ``save``, it raises ``DatabaseError`` when no row was
+    updated. Where ``save()`` does more (see ``insert``), the ORM saves it."""
+    from django.db import DatabaseError
+
+    model = type(obj)
+    if not _plain_save(model) or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        obj.save(update_fields=names)
+        return
+    sql, fields = _update_plan(model, tuple(names))
+    conn = connections[DEFAULT_DB_ALIAS]
+    params = []
+    for field in fields:
+        value = field.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            obj.save(update_fields=names)
+            return
+        params.append(field.get_db_prep_save(value, conn))
+    params.append(model._meta.pk.get_db_prep_save(obj.pk, conn))
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        updated = cursor.rowcount
+    if updated != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")

@@ -12,7 +12,7 @@ from accounts.permissions import Action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import Conflict, InvalidTransition
-from core.rows import Joined, insert
+from core.rows import Joined, insert, update_fields
 
 from ..choices import (
     Consciousness,
@@ -213,7 +213,7 @@ def visit_record(
     )
     insert(visit)  # Visit.objects.create without the ORM's insert compiler (core.rows.insert)
     pregnancy.next_visit_date = next_visit_date
-    pregnancy.save(update_fields=["next_visit_date", "updated_at"])
+    update_fields(pregnancy, ["next_visit_date", "updated_at"])  # save(update_fields=…), core.rows
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,

@@ -189,3 +189,33 @@ def test_insert_leaves_to_the_orm_what_save_does_more(pregnancy, midwife):
     event = AuditEvent(action="read", actor_username="x")  # occurred_at: a database default
     insert(event)
     assert event.pk is not None and AuditEvent.objects.get(pk=event.pk).occurred_at is not None
+
+
+def test_update_fields_writes_what_save_with_update_fields_writes(pregnancy, django_assert_num_queries):
+    import datetime as dt
+
+    from django.db import DatabaseError
+
+    from cases.models import Pregnancy
+    from core.rows import update_fields
+
+    before = Pregnancy.objects.get(pk=pregnancy.pk)
+    pregnancy.next_visit_date = dt.date(2027, 1, 5)
+    with django_assert_num_queries(1) as captured:
+        update_fields(pregnancy, ["next_visit_date", "updated_at"])
+    assert captured.captured_queries[0]["sql"].startswith('UPDATE "cases_pregnancy" SET "next_visit_date" = ')
+    after = Pregnancy.objects.get(pk=pregnancy.pk)
+    assert after.next_visit_date == dt.date(2027, 1, 5)
+    assert after.updated_at == pregnancy.updated_at > before.updated_at  # auto_now, as save() sets it
+    written = ("_state", "next_visit_date", "updated_at")
+    unchanged = {k: v for k, v in before.__dict__.items() if k not in written}
+    assert {k: after.__dict__[k] for k in unchanged} == unchanged
+
+    pregnancy.next_visit_date = None
+    update_fields(pregnancy, ["next_visit_date"])
+    assert Pregnancy.objects.get(pk=pregnancy.pk).next_visit_date is None
+
+    gone = Pregnancy.objects.get(pk=pregnancy.pk)
+    gone.pk = 10**12
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        update_fields(gone, ["next_visit_date"])
