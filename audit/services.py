@@ -6,16 +6,14 @@ fetched, and by list endpoints once per page (the ids shown), not once per row.
 """
 
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import translation
 
 from core import request_context
-from core.prepared import prepared_cursor
+from core.rows import insert
 
 from .choices import AuditAction
 from .models import AuditEvent
@@ -82,48 +80,17 @@ def audit_event_build(
     )
 
 
-@cache
-def _insert_statement() -> tuple[str, tuple]:
-    """(the INSERT of one event, the fields it binds in order). Every column but ``id`` and
-    ``occurred_at`` (both from the database, returned). No value is cast (a cast to ``varchar(n)``
-    would cut an over-long value where the assignment refuses it), but ``patient_ids``, bound as text."""
-    fields = tuple(f for f in AuditEvent._meta.concrete_fields if f.name not in ("id", "occurred_at"))
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    values = ", ".join("%s::uuid[]" if f.attname == "patient_ids" else "%s" for f in fields)
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id, occurred_at"  # noqa: S608 (names from the model)
-    return sql, fields
-
-
-def _uuid_array(ids: list) -> str:
-    """``patient_ids`` as a PostgreSQL array literal: binding a list makes psycopg dump it element by
-    element in Python (0.2 ms for a page of 50 women)."""
-    return "{" + ",".join(str(i if isinstance(i, UUID) else UUID(str(i))) for i in ids) + "}"
-
-
 def audit_record(**kwargs: Any) -> AuditEvent:
     """Write one audit row (see ``audit_event_build`` for the arguments).
 
-    One fixed statement, prepared on the connection (``core.prepared``), with each value prepared as
-    the model field would (``get_db_prep_save``): every audited request writes a row, and the ORM's
-    ``save()`` cost 0.72–0.9 ms of this process's CPU for a list page's row (50 women), this
-    0.33–0.35 ms (issue #9). The returned event is saved
-    (``pk`` and ``occurred_at`` set). No model signal is sent: nothing listens to audit events, and
-    the table is append-only.
+    Written by ``core.rows.insert`` (one fixed statement prepared on the connection, the women's ids as
+    one array literal): every audited request writes a row, and the ORM's ``save()`` cost 0.72–0.9 ms
+    of this process's CPU for a list page's row (50 women), this 0.33–0.35 ms (issue #9). The returned
+    event is saved (``pk`` and ``occurred_at`` set). Nothing listens to audit events' model signals;
+    if something did, ``insert`` would leave the row to ``save()``.
     """
     event = audit_event_build(**kwargs)
-    sql, fields = _insert_statement()
-    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: ``connection`` is a per-attribute proxy
-    params = [
-        _uuid_array(event.patient_ids)
-        if field.attname == "patient_ids"
-        else field.get_db_prep_save(getattr(event, field.attname), conn)
-        for field in fields
-    ]
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        event.pk, event.occurred_at = cursor.fetchone()
-    event._state.adding, event._state.db = False, conn.alias
+    insert(event)
     return event
 
 

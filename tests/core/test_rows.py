@@ -162,7 +162,8 @@ def test_insert_writes_the_row_the_orm_writes_in_one_statement(pregnancy, midwif
 
 
 def test_insert_leaves_to_the_orm_what_save_does_more(pregnancy, midwife):
-    """A ``pre_save`` receiver, an explicit key and a database default go through ``save()``."""
+    """A ``pre_save`` receiver, an explicit key and a value given for a column with a database default go
+    through ``save()``; left to the database, the default is written and read back."""
     from django.db.models.signals import pre_save
 
     from audit.models import AuditEvent
@@ -188,7 +189,15 @@ def test_insert_leaves_to_the_orm_what_save_does_more(pregnancy, midwife):
 
     event = AuditEvent(action="read", actor_username="x")  # occurred_at: a database default
     insert(event)
-    assert event.pk is not None and AuditEvent.objects.get(pk=event.pk).occurred_at is not None
+    assert event.pk is not None and event.occurred_at is not None
+    assert AuditEvent.objects.get(pk=event.pk).occurred_at == event.occurred_at
+
+    import datetime as dt
+
+    long_ago = dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    dated = AuditEvent(action="read", actor_username="x", occurred_at=long_ago)
+    insert(dated)
+    assert AuditEvent.objects.get(pk=dated.pk).occurred_at == long_ago
 
 
 def test_update_fields_writes_what_save_with_update_fields_writes(pregnancy, django_assert_num_queries):
