@@ -944,9 +944,13 @@ def my_actions_context(user, *, audit: bool = True) -> dict:
     ``audit`` is False because the page that includes the block names them in its own list audit row (the
     worklist does: ``action_item_women`` is what it adds).
     """
-    # one fixed statement (``core.rows.Joined``): the block is on every clinician's home page (issue #9)
+    # one fixed statement (``core.rows.Joined``): the block is on every clinician's home page (issue #9);
+    # on its generic plan: planning the four-table join for the values cost 0.6 of its 0.8 ms server CPU
     items = _OPEN_ACTION_ITEMS.fetch_all(
-        "t0.owner_id = %s AND t0.status = %s", [user.pk, ActionStatus.OPEN.value], order_by="t0.due, t0.id"
+        "t0.owner_id = %s AND t0.status = %s",
+        [user.pk, ActionStatus.OPEN.value],
+        order_by="t0.due, t0.id",
+        generic=True,
     )
     women = sorted({i.consult.pregnancy.patient.external_id for i in items}, key=str)
     if items and audit:

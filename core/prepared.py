@@ -15,13 +15,18 @@ False`` turns it off, for a pooler that cannot follow prepared statements (PgBou
 transaction mode).
 """
 
+import re
+from collections import OrderedDict
 from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 PREPARED_AFTER = 2  # psycopg's prepare_threshold: prepared at the second execution on a connection
+GENERIC_KEPT = 32  # statements ``execute_generic`` keeps prepared per connection (least recently used go)
+_PLACEHOLDER = re.compile(r"%%|%s")
 
 
 class _LoggedWithValues(CursorDebugWrapper):
@@ -55,3 +60,94 @@ def prepared_cursor():
     wrapper = _LoggedWithValues if connection.queries_logged else CursorWrapper  # as Django wraps its own
     with wrapper(raw, connection) as cursor:
         yield cursor
+
+
+class _GenericStatements:
+    """The statements ``execute_generic`` prepared on one database connection: SQL -> name."""
+
+    def __init__(self):
+        self.names: OrderedDict[str, str] = OrderedDict()
+        self.made = 0
+
+
+_generic: WeakKeyDictionary = WeakKeyDictionary()  # psycopg connection -> _GenericStatements
+
+
+def _kept_on(raw_connection) -> _GenericStatements:
+    """The registry of a psycopg connection. psycopg sends ``DEALLOCATE ALL`` after a rollback (or a DROP,
+    an ALTER…) when it holds prepared statements of its own (``prepared_cursor``), which removes ours
+    too: its statement manager's ``clear()``, which decides that, empties this registry as well."""
+    kept = _generic[raw_connection] = _GenericStatements()
+    manager = raw_connection._prepared  # psycopg's PrepareManager (tests/core/test_prepared.py holds this)
+    clear = manager.clear
+
+    def clear_both() -> bool:
+        deallocating = clear()  # True: ``DEALLOCATE ALL`` goes before the connection's next statement
+        if deallocating:
+            kept.names.clear()
+        return deallocating
+
+    manager.clear = clear_both
+    return kept
+
+
+def _numbered(sql: str, count: int) -> str:
+    """``sql`` with Django's ``%s`` placeholders as ``$1``, ``$2``… (and ``%%`` as ``%``)."""
+    numbers = iter(range(1, count + 1))
+    numbered = _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+    if next(numbers, None) is not None:
+        raise ValueError("the statement has fewer placeholders than parameters")
+    return numbered
+
+
+def execute_generic(cursor, sql: str, params) -> None:
+    """Run the row-returning ``sql`` with ``params`` on its generic plan; ``cursor`` (a Django cursor of the
+    default connection) is left on its rows.
+
+    A statement prepared on the server is planned anew for each execution as long as PostgreSQL
+    estimates its generic plan (made once, without the values) dearer than the plans made for the
+    values (``plan_cache_mode = auto``). For the statements of a clinician's pregnancy list the estimate
+    is wrong: the generic plan has the same shape, but planning the custom one costs more than running
+    it (1.2 of 3 ms of server CPU a list, issue #9). Only a statement measured to run as fast on its
+    generic plan for every kind of value may come here; others keep the ``auto`` choice (a worklist's
+    generic plan ran 90 ms instead of 0.5).
+
+    The statement is prepared by name once per connection (``PREPARE``; at most ``GENERIC_KEPT`` per
+    connection, the least recently used deallocated) and executed in one round trip as
+    ``SET plan_cache_mode = force_generic_plan; EXECUTE …(values); RESET plan_cache_mode``: the values are
+    composed on the client as for Django's own cursors, and the setting holds only for this statement
+    (a failure rolls the ``SET`` back with the statement's transaction). Switched off with the prepared
+    statements (``DATABASE_PREPARED_STATEMENTS = False``).
+    """
+    params = list(params or ())
+    if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        cursor.execute(sql, params)
+        return
+    db = cursor.db
+    kept = _generic.get(db.connection) or _kept_on(db.connection)
+    name = kept.names.get(sql)
+    head = []
+    if name is None:
+        if len(kept.names) >= GENERIC_KEPT:
+            head.append(f"DEALLOCATE {kept.names.popitem(last=False)[1]}")
+        name = f"ms_generic_{kept.made}"
+        kept.made += 1
+        head.append(f"PREPARE {name} AS {_numbered(sql, len(params))}")
+        kept.names[sql] = name
+    else:
+        kept.names.move_to_end(sql)
+    execute = f"EXECUTE {name}"
+    if params:
+        execute = db.ops.compose_sql(f"{execute}({', '.join(['%s'] * len(params))})", params)
+    try:
+        cursor.execute(
+            "; ".join([*head, "SET plan_cache_mode = force_generic_plan", execute, "RESET plan_cache_mode"])
+        )
+    except Exception:
+        # Prepared or not (a PREPARE outlives a rolled-back transaction), this name is not used again.
+        kept.names.pop(sql, None)
+        raise
+    if db.queries_logged and db.queries_log:  # tests, DEBUG: log the statement with its values
+        db.queries_log[-1]["sql"] = f"{db.ops.compose_sql(sql, params)} /* EXECUTE {name}: generic plan */"
+    for _ in range(len(head) + 1):  # past the PREPARE (and DEALLOCATE) and the SET, to the rows
+        cursor.nextset()

@@ -207,3 +207,40 @@ def test_kept_statements_run_prepared_and_filtered_ones_do_not(population, midwi
     assert any("COUNT(*)" in sql and "rest" in sql for sql in statements)
     assert any("UNION" in sql and "external_id" in sql for sql in statements)
     assert not any('"risk_color" = ' in sql for sql in statements)  # the filter's condition
+
+
+def test_a_facility_members_kept_list_runs_on_generic_plans_and_a_regions_does_not(
+    population, midwife, province
+):
+    """A kept list of a facility member (her facility's counter and ``FacilityRest``) runs its count and
+    pages on their generic plans (``core.prepared.execute_generic``: planning them for the values cost
+    more than running them); a supervisor's region list and filtered lists keep PostgreSQL's choice."""
+    from django.db import connection
+
+    def plans() -> dict[str, tuple[int, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+            return {sql: (g, c) for sql, g, c in cursor.fetchall()}
+
+    province_supervisor = UserFactory(facility=None, region=province, roles=[Role.REGIONAL_SUPERVISOR])
+    expected = listed(midwife, keep=False)
+    listed(province_supervisor)
+    before = plans()
+    for _ in range(7):
+        assert listed(midwife) == expected
+        listed(province_supervisor)
+        listed(midwife, queryset=Pregnancy.objects.filter(risk_color="red"))
+    after = plans()
+    moved = {
+        sql: (g - before.get(sql, (0, 0))[0], c - before.get(sql, (0, 0))[1])
+        for sql, (g, c) in after.items()
+        if (g, c) != before.get(sql)
+    }
+    generic = {sql: plans for sql, plans in moved.items() if sql.startswith("PREPARE ms_generic_")}
+    # the count and the three slices of ``listed``, each executed 7 times, never planned for the values
+    assert len(generic) == 4 and set(generic.values()) == {(7, 0)}
+    assert all("dashboards_censuscounter" in sql or "UNION" in sql for sql in generic)
+    assert not any('"risk_color" = ' in sql for sql in after)
+    # the region's statements are prepared by psycopg and left to ``auto`` (planned for the values)
+    others = [plans for sql, plans in moved.items() if not sql.startswith("PREPARE ms_generic_")]
+    assert others and sum(c for _, c in others) >= 7

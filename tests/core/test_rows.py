@@ -39,6 +39,13 @@ def test_joined_rows_are_the_orm_instances_with_their_related_objects(home_facil
         assert Pregnancy._meta.get_field(name).is_cached(built), name
         same_instance(getattr(built, name), getattr(orm, name))
 
+    # on its generic plan (``core.prepared.execute_generic``): the same instance, with its related objects
+    for _ in range(3):
+        (generic,) = joined.fetch_all("t0.id = %s", [made.pk], order_by="t0.id", generic=True)
+        same_instance(generic, orm)
+        for name in ("patient", "managing_facility", "responsible_clinician"):
+            same_instance(getattr(generic, name), getattr(orm, name))
+
     # the session user, with facility and region
     user = user_by_pk(midwife.pk)
     same_instance(user, type(midwife).objects.select_related("facility", "region").get(pk=midwife.pk))
