@@ -12,12 +12,17 @@ from core.models import BaseModel
 from .choices import Capability, CriticalCareLevel, FacilityKind, RegionLevel, Specialty, Tier
 
 
-def localized(zh: str, en: str) -> str:
-    """Chinese for zh-* requests, English otherwise (falling back to the Chinese name)."""
-    lang = (get_language() or "zh-hans").lower()
-    if lang.startswith("zh"):
-        return zh or en
-    return en or zh
+def chinese_names() -> bool:
+    """Whether names are shown in Chinese: for zh-* requests."""
+    return (get_language() or "zh-hans").lower().startswith("zh")
+
+
+def localized(zh: str, en: str, *, chinese: bool | None = None) -> str:
+    """Chinese for zh-* requests, English otherwise (falling back to the Chinese name). A list passes
+    ``chinese`` (``chinese_names()``, read once) instead of reading the language for every row."""
+    if chinese is None:
+        chinese = chinese_names()
+    return (zh or en) if chinese else (en or zh)
 
 
 class Region(BaseModel):

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIRequestFactory
 
 from audit.models import AuditEvent
@@ -39,17 +39,24 @@ def test_lean_rows_equal_the_list_serializer(api, midwife, home_facility):
     )
     PregnancyFactory(managing_facility=home_facility, status="closed", ended_on=today - dt.timedelta(days=60))
     PregnancyFactory(managing_facility=home_facility, edd=today + dt.timedelta(days=290))  # before 0+0
-    body = api.as_user(midwife).get(URL).json()
-    request = APIRequestFactory().get(URL)
-    request.user = midwife
-    expected = PregnancyListSerializer(
-        Pregnancy.objects.filter(managing_facility=home_facility).order_by("-created_at", "-id"),
-        many=True,
-        context={"request": request},
-    ).data
-    assert body["count"] == 5
-    assert body["results"] == [dict(row) for row in expected]
-    assert {row["status"] for row in body["results"]} == {"active", "postpartum", "closed"}
+    names = set()
+    for language in ("zh-hans", "en"):  # the facility's name in the request's language
+        body = api.as_user(midwife).get(URL, HTTP_ACCEPT_LANGUAGE=language).json()
+        request = APIRequestFactory().get(URL)
+        request.user = midwife
+        with translation.override(language):
+            expected = PregnancyListSerializer(
+                Pregnancy.objects.filter(managing_facility=home_facility).order_by("-created_at", "-id"),
+                many=True,
+                context={"request": request},
+            ).data
+        assert body["count"] == 5
+        assert body["results"] == [dict(row) for row in expected]
+        assert {row["status"] for row in body["results"]} == {"active", "postpartum", "closed"}
+        names.add(body["results"][0]["managing_facility_name"])
+        # in the current time zone (Beijing time), as DRF writes it
+        assert body["results"][0]["created_at"].endswith("+08:00")
+    assert names == {home_facility.name_zh, home_facility.name_en} and len(names) == 2
 
 
 def test_cursor_walks_the_whole_list_once_and_stays_stable_under_inserts(api, midwife, home_facility):
