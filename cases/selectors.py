@@ -80,6 +80,7 @@ class ScopedRows:
         sql_key: tuple | None = None,
         rest=None,
         generic: bool = False,
+        rest_total=None,
     ) -> None:
         self.queryset, self.arms, self.order = queryset, arms, order
         # Kept statements run on their generic plan (``core.prepared.execute_generic``): only for lists
@@ -89,6 +90,9 @@ class ScopedRows:
         self.rest = rest
         self.outer = outer or (lambda rows: rows)
         self.first_total = first_total
+        # (SQL, parameters) of how many rows the arms after the first add, unfiltered (a counter), like
+        # ``first_total`` for the first arm.
+        self.rest_total = rest_total
         self.sql_key = sql_key
         # Whether ``queryset`` selects exactly what ``first_total`` counts in the first arm: by default when
         # it has no condition; a caller whose base condition the total already counts says so.
@@ -132,7 +136,12 @@ class ScopedRows:
         else:
             parts = [self.queryset.filter(first)]
         fast_rest = self.rest is not None and self.unfiltered
-        if len(self.arms) > 1 and not fast_rest:
+        counted_rest = self.rest_total is not None and self.unfiltered and not fast_rest
+        if counted_rest:
+            rest_sql, rest_params = self.rest_total
+            sqls.append(f"({rest_sql})")
+            params.extend(rest_params)
+        elif len(self.arms) > 1 and not fast_rest:
             parts.append(self.queryset.filter(rest).exclude(first))
         for part in parts:
             sql, part_params = part.order_by().values("pk").query.sql_with_params()
@@ -217,13 +226,15 @@ def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[s
     (index: ``pregnancy_facility_newest`` and ``pregnancy_follow_up_newest``; a supervisor's region:
     ``pregnancy_newest``)."""
     arms = LazyArms(actor, "view")
-    first_total = None
+    first_total = followed_total = None
     if arms and actor.facility_id is not None and apps.is_installed("dashboards"):
         # The first arm is her facility as managing facility (``pregnancy_scope_arms``): its size,
-        # every status, is the sum of the facility's status counters.
-        from dashboards.selectors import managed_pregnancy_total_sql
+        # every status, is the sum of the facility's status counters; the second (her facility as
+        # follow-up facility, managed elsewhere) the sum of its ``followed_here`` counters.
+        from dashboards.selectors import followed_pregnancy_total_sql, managed_pregnancy_total_sql
 
         first_total = managed_pregnancy_total_sql(actor.facility_id)
+        followed_total = followed_pregnancy_total_sql(actor.facility_id)
     elif arms and (prefix := region_arm_first(actor)) is not None and apps.is_installed("dashboards"):
         # The first arm is her region (a supervisor of no facility): the sum of the status counters of
         # its facilities, instead of counting a province's million rows on every request.
@@ -237,7 +248,7 @@ def pregnancy_list_rows(*, actor, queryset: QuerySet[Pregnancy], fields: tuple[s
         outer=lambda rows: rows.values(*fields),
         first_total=first_total,
         sql_key=("pregnancy_list", scope_key(actor, "view"), fields),
-        rest=(rest := facility_rest(actor)),
+        rest=(rest := facility_rest(actor, followed_total)),
         # Her facility's counter and ``FacilityRest``'s arms: planning them for the values cost more than
         # running them (0.4 + 1.2 of 3 ms server CPU a list, issue #9); the generic plan has the same shape.
         generic=rest is not None and first_total is not None,
@@ -275,19 +286,23 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
     """``worklist`` among ``queryset`` (filters only) for paging: the facility's two arms (managing,
     follow-up) walked in index order; ``outer`` adds joins and annotations to the page only."""
     arms = LazyArms(actor, "view", limit=2) if actor.facility_id is not None else []
-    first_total = None
+    first_total = rest_total = None
     if arms and apps.is_installed("dashboards"):
         # Unfiltered, the first arm (her facility as managing facility) holds as many open pregnancies as
-        # its ``status:active`` and ``status:postpartum`` counters say.
-        from dashboards.selectors import managed_pregnancy_total_sql
+        # its ``status:active`` and ``status:postpartum`` counters say, the second (as follow-up facility,
+        # managed elsewhere) as many as its ``followed_here:`` counters of those statuses.
+        from dashboards.selectors import followed_pregnancy_total_sql, managed_pregnancy_total_sql
 
+        # (A facility member's first two arms are always these: ``pregnancy_scope_arms``.)
         first_total = managed_pregnancy_total_sql(actor.facility_id, tuple(OPEN_STATUSES))
+        rest_total = followed_pregnancy_total_sql(actor.facility_id, tuple(OPEN_STATUSES))
     return ScopedRows(
         queryset=queryset.filter(status__in=OPEN_STATUSES),
         arms=arms,
         order=_worklist_order(),
         outer=lambda rows: (outer or (lambda r: r))(rows.select_related(*LIST_RELATED)),
         first_total=first_total,
+        rest_total=rest_total,
         unfiltered=not queryset.query.where,
         sql_key=("worklist", scope_key(actor, "view")),
     )

@@ -174,6 +174,21 @@ def managed_pregnancy_total_sql(
     return sql + condition, [facility_id, *params]
 
 
+def followed_pregnancy_total_sql(
+    facility_id: int, statuses: tuple[str, ...] | None = None
+) -> tuple[str, list]:
+    """(SQL, parameters) of how many pregnancies ``facility_id`` follows up for another facility (its
+    follow-up facility, managed elsewhere), of every status or of ``statuses``: the sum of its
+    ``followed_here:*`` census counters (``dashboards/0009``). The second arm of a facility member's
+    pregnancy list and worklist, counted without reading those pregnancies (``cases.selectors``)."""
+    if statuses is None:
+        condition, params = "key LIKE %s", ["followed_here:%"]
+    else:
+        condition, params = "key = ANY(%s)", [["followed_here:" + str(status) for status in statuses]]
+    sql = "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter WHERE facility_id = %s AND "
+    return sql + condition, [facility_id, *params]
+
+
 def region_pregnancy_total_sql(prefix: str) -> tuple[str, list]:
     """(SQL, parameters) of how many pregnancies, of every status, the facilities of a region (its code
     ``prefix``) manage: ``managed_pregnancy_total_sql`` summed over the region's facilities."""

@@ -13,14 +13,16 @@ from .pregnancy import Pregnancy
 
 
 class PregnancyCopy(models.Model):
-    """Two columns of the granted pregnancy, copied onto the grant by the database (triggers of migration
-    ``cases/0007``, on every insert of a grant and every change of the pregnancy's columns): a list reads
-    the newest women granted to a user, and counts those managed elsewhere, from the grant table's own
-    index instead of fetching every granted pregnancy (6.5 -> 0.4 ms for a county hospital's 861 grants
-    at a million pregnancies, issue #9). Never written by the application."""
+    """Columns of the granted pregnancy, copied onto the grant by the database (triggers of migrations
+    ``cases/0007`` and ``cases/0008``, on every insert of a grant and every change of the pregnancy's
+    columns): a list reads the newest women granted to a user, and counts those neither managed nor
+    followed up at her facility, from the grant table's own index instead of fetching every granted
+    pregnancy (6.5 -> 0.4 ms for a county hospital's 861 grants at a million pregnancies, issue #9).
+    Never written by the application."""
 
     pregnancy_created_at = models.DateTimeField(null=True, editable=False)
     pregnancy_managing_facility_id = models.BigIntegerField(null=True, editable=False)
+    pregnancy_follow_up_facility_id = models.BigIntegerField(null=True, editable=False)
 
     class Meta:
         abstract = True
@@ -37,7 +39,7 @@ class PregnancyUserObjectPermission(UserObjectPermissionBase, PregnancyCopy):
         indexes = [
             models.Index(
                 fields=["user", "permission", "-pregnancy_created_at", "-content_object"],
-                include=["pregnancy_managing_facility_id"],
+                include=["pregnancy_managing_facility_id", "pregnancy_follow_up_facility_id"],
                 name="pregnancy_user_grant_newest",
             )
         ]
@@ -57,7 +59,7 @@ class PregnancyGroupObjectPermission(GroupObjectPermissionBase, PregnancyCopy):
         indexes = [
             models.Index(
                 fields=["group", "permission", "-pregnancy_created_at", "-content_object"],
-                include=["pregnancy_managing_facility_id"],
+                include=["pregnancy_managing_facility_id", "pregnancy_follow_up_facility_id"],
                 name="pregnancy_group_grant_newest",
             )
         ]

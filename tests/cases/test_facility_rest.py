@@ -36,19 +36,17 @@ def _nothing_kept():
     kept_sql_clear()
 
 
-def copies(model) -> set[tuple]:
+def copies(model, *, follow_up: bool = False) -> set[tuple]:
+    columns = ["content_object_id", "pregnancy_created_at", "pregnancy_managing_facility_id"]
     return set(
-        model.objects.values_list(
-            "content_object_id", "pregnancy_created_at", "pregnancy_managing_facility_id"
-        )
+        model.objects.values_list(*columns, *(["pregnancy_follow_up_facility_id"] if follow_up else []))
     )
 
 
-def truth(model) -> set[tuple]:
-    rows = model.objects.values_list(
-        "content_object_id", "content_object__created_at", "content_object__managing_facility_id"
-    )
-    return set(rows)
+def truth(model, *, follow_up: bool = False) -> set[tuple]:
+    columns = ["content_object_id", "content_object__created_at", "content_object__managing_facility_id"]
+    follow = ["content_object__follow_up_facility_id"] if follow_up else []
+    return set(model.objects.values_list(*columns, *follow))
 
 
 def test_the_database_copies_the_pregnancy_onto_its_grants(midwife, outsider, home_facility, other_facility):
@@ -179,3 +177,54 @@ def test_a_woman_granted_to_two_of_her_groups_fills_one_place(
     assert rows.count() == len(want) == 6
     for start, stop in ((0, 3), (1, 4), (0, 6)):
         assert [row["external_id"] for row in rows[start:stop]] == want[start:stop], (start, stop)
+
+
+def test_the_follow_up_facility_is_copied_and_the_count_reads_her_facilitys_follow_up_counters(
+    midwife, outsider, home_facility, other_facility
+):
+    """The women her facility follows up for others are counted by the ``followed_here`` counters; a
+    granted woman among them is counted once (the grant carries her follow-up facility, copied by the
+    database and kept when it changes); women followed up where they are managed count as managed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    third = FacilityFactory()
+    followed = PregnancyFactory.create_batch(
+        3, managing_facility=other_facility, follow_up_facility=home_facility
+    )
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility, status="closed")
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=other_facility)  # not hers
+    PregnancyFactory(managing_facility=home_facility, follow_up_facility=home_facility)
+    elsewhere = PregnancyFactory(managing_facility=third, follow_up_facility=other_facility)
+    for woman in (followed[0], elsewhere):
+        pregnancy_access_grant(
+            actor=outsider, pregnancy=woman, facility=home_facility, level=GrantLevel.READ, reason="referral"
+        )
+    pregnancy_access_grant_user(actor=outsider, pregnancy=followed[1], user=midwife, reason="MDT")
+
+    def counted() -> int:
+        rows = pregnancy_list_rows(
+            actor=midwife, queryset=Pregnancy.objects.all(), fields=PREGNANCY_LIST_VALUES
+        )
+        with CaptureQueriesContext(connection) as ctx:
+            count = rows.count()
+        (sql,) = [q["sql"] for q in ctx.captured_queries]
+        assert "followed_here" in sql and "follow_up_facility_id = " not in sql
+        assert count == len(expected(midwife))
+        for model in (PregnancyGroupObjectPermission, PregnancyUserObjectPermission):
+            assert copies(model, follow_up=True) == truth(model, follow_up=True), model
+        return count
+
+    assert counted() == 1 + 4 + 1  # managed; followed up here (the closed one too); the granted one elsewhere
+    # the granted woman managed elsewhere comes to be followed up here: still once
+    elsewhere.follow_up_facility = home_facility
+    elsewhere.save()
+    assert counted() == 6
+    # a woman followed up here goes to another facility's follow-up (by UPDATE), one is transferred here
+    Pregnancy.objects.filter(pk=followed[2].pk).update(follow_up_facility=third)
+    assert counted() == 5
+    Pregnancy.objects.filter(pk=followed[0].pk).update(managing_facility=home_facility)
+    assert counted() == 5
+    # her follow-up facility cleared: the granted woman is counted through her grant
+    Pregnancy.objects.filter(pk=followed[1].pk).update(follow_up_facility=None)
+    assert counted() == 5

@@ -269,6 +269,15 @@ def test_the_worklist_count_reads_the_open_status_counters_and_equals_a_recount(
         count = rows.count()
     assert count == worklist(actor=midwife).count() == 2 + 2 + 1 + 1  # active, postpartum, the merge target
     assert "dashboards_censuscounter" in ctx.captured_queries[0]["sql"]
+    # the women followed up here are counted by their ``followed_here`` counters, not read
+    assert "followed_here" in ctx.captured_queries[0]["sql"]
+    assert "follow_up_facility_id" not in ctx.captured_queries[0]["sql"]
+    moved = PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility)
+    Pregnancy.objects.filter(pk=moved.pk).update(status="postpartum")
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=other_facility)  # not hers
+    assert rows.count() == worklist(actor=midwife).count() == 7
+    Pregnancy.objects.filter(pk=moved.pk).update(follow_up_facility=other_facility)
+    assert rows.count() == worklist(actor=midwife).count() == 6
 
     red = worklist_rows(actor=midwife, queryset=Pregnancy.objects.filter(risk_color="red"))
     PregnancyFactory(managing_facility=home_facility, risk_color="red")

@@ -35,10 +35,18 @@ def week_of(moment: dt.datetime) -> dt.date:
 def census_recount() -> dict[tuple[int, str], int]:
     counts: Counter = Counter()
     for p in Pregnancy.objects.values(
-        "managing_facility_id", "status", "risk_color", "purple", "under_case_management", "needs_referral"
+        "managing_facility_id",
+        "follow_up_facility_id",
+        "status",
+        "risk_color",
+        "purple",
+        "under_case_management",
+        "needs_referral",
     ):
         facility = p["managing_facility_id"]
         counts[facility, f"status:{p['status']}"] += 1
+        if p["follow_up_facility_id"] not in (None, facility):  # followed up there, managed here
+            counts[p["follow_up_facility_id"], f"followed_here:{p['status']}"] += 1
         if p["status"] in OPEN:
             counts[facility, f"color:{p['risk_color'] or 'ungraded'}"] += 1
             counts[facility, "purple"] += p["purple"]
