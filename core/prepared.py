@@ -92,12 +92,13 @@ def _kept_on(raw_connection) -> _GenericStatements:
 
 
 def _numbered(sql: str, count: int) -> str:
-    """``sql`` with Django's ``%s`` placeholders as ``$1``, ``$2``… (and ``%%`` as ``%``)."""
+    """``sql`` with Django's ``%s`` placeholders as ``$1``, ``$2``… (and ``%%`` as ``%``), as the ORM and
+    this project's raw SQL write them (values are parameters, never ``%s`` inside a quoted constant)."""
+    found = sum(1 for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s")
+    if found != count:
+        raise ValueError(f"the statement has {found} placeholders for {count} parameters")
     numbers = iter(range(1, count + 1))
-    numbered = _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
-    if next(numbers, None) is not None:
-        raise ValueError("the statement has fewer placeholders than parameters")
-    return numbered
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
 def execute_generic(cursor, sql: str, params) -> None:

@@ -149,8 +149,11 @@ def test_generic_statements_switched_off_are_not_prepared(settings):
 
 
 def test_a_generic_statement_needs_a_value_for_each_placeholder():
-    with pytest.raises(ValueError, match="fewer placeholders"):
+    with pytest.raises(ValueError, match="1 placeholders for 2 parameters"):
         generic("SELECT %s::int", [1, 2])
+    with pytest.raises(ValueError, match="2 placeholders for 1 parameters"):
+        generic("SELECT %s::int + %s::int", [1])
+    assert generic("SELECT %s::int, '5%%'", [1]) == [(1, "5%")]
 
 
 @pytest.mark.django_db(transaction=True)
