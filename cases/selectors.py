@@ -10,7 +10,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
-from core.prepared import execute_generic, prepared_cursor
+from core.prepared import prepared_cursor
 from core.rows import Joined, kept_sql
 
 from .access import (
@@ -120,7 +120,7 @@ class ScopedRows:
             return 0
         sql, params = self._compiled(("count",), self._count_sql)
         with self._cursor() as cursor:
-            self._execute(cursor, sql, params)
+            cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
     def _count_sql(self) -> tuple[str, list]:
@@ -158,16 +158,8 @@ class ScopedRows:
         on a connection (``core.prepared``): its text is the same for every actor of the same kind, and
         planning it cost about a millisecond a list (a province supervisor's 10 -> 6 ms in process, issue
         #9). Filtered lists, compiled anew for each request's filters, are never prepared."""
-        return prepared_cursor() if self._kept() and not self.generic else connection.cursor()
-
-    def _kept(self) -> bool:
-        return self.sql_key is not None and self.unfiltered
-
-    def _execute(self, cursor, sql: str, params: list) -> None:
-        if self.generic and self._kept():
-            execute_generic(cursor, sql, params)
-        else:
-            cursor.execute(sql, params)
+        kept = self.sql_key is not None and self.unfiltered
+        return prepared_cursor(generic=self.generic) if kept else connection.cursor()
 
     def _compiled(self, part: tuple, compile_sql):
         """What ``compile_sql`` returns for ``part`` of this list: kept per process (``core.rows.kept_sql``)
@@ -185,7 +177,7 @@ class ScopedRows:
             return list(self._page(start, stop))
         sql, params, names = kept
         with self._cursor() as cursor:
-            self._execute(cursor, sql, params)
+            cursor.execute(sql, params)
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def _page(self, start: int, stop: int) -> QuerySet:

@@ -39,9 +39,28 @@ class _LoggedWithValues(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
+class _GenericCursor:
+    """A Django cursor whose ``execute`` is ``execute_generic``; everything else is the cursor's."""
+
+    def __init__(self, cursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params=None) -> None:
+        execute_generic(self._cursor, sql, params)
+
+    def __getattr__(self, name: str):
+        return getattr(self._cursor, name)
+
+
 @contextmanager
-def prepared_cursor():
-    """A Django cursor whose statements are prepared on the server after their first execution."""
+def prepared_cursor(*, generic: bool = False):
+    """A Django cursor whose statements are prepared on the server after their first execution.
+    ``generic``: prepared at once and always run on their generic plan (``execute_generic``: only for
+    statements measured to run as fast on it for every value)."""
+    if generic:
+        with connection.cursor() as cursor:
+            yield _GenericCursor(cursor)
+        return
     if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
         with connection.cursor() as cursor:
             yield cursor

@@ -23,7 +23,7 @@ from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_init, post_save, pre_init, pre_save
 
-from .prepared import execute_generic, prepared_cursor
+from .prepared import prepared_cursor
 
 T = TypeVar("T")
 
@@ -250,12 +250,8 @@ class Joined:
         ``generic``: the statement runs on its generic plan (``core.prepared.execute_generic``; only for a
         statement measured to run as fast on it for every value)."""
         annotations = annotations or {}
-        sql = self._sql(where, list(annotations.values()), order_by, limit)
-        with connection.cursor() if generic else prepared_cursor() as cursor:
-            if generic:
-                execute_generic(cursor, sql, list(params))
-            else:
-                cursor.execute(sql, list(params))
+        with prepared_cursor(generic=generic) as cursor:
+            cursor.execute(self._sql(where, list(annotations.values()), order_by, limit), list(params))
             rows = cursor.fetchall()
         built = []
         conn = connections[DEFAULT_DB_ALIAS]

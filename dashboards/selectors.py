@@ -159,6 +159,17 @@ def _counter_rows(scope: DashboardScope, period: Period, *, by_facility: bool) -
     return read_sums.fetch(sql, params)
 
 
+def _status_counters_sql(facility_id: int, prefix: str, statuses: tuple[str, ...] | None) -> tuple[str, list]:
+    """(SQL, parameters) of the sum of ``facility_id``'s census counters ``<prefix><status>``, of every
+    status or of ``statuses``."""
+    if statuses is None:
+        condition, params = "key LIKE %s", [prefix + "%"]
+    else:
+        condition, params = "key = ANY(%s)", [[prefix + str(status) for status in statuses]]
+    sql = "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter WHERE facility_id = %s AND "
+    return sql + condition, [facility_id, *params]
+
+
 def managed_pregnancy_total_sql(
     facility_id: int, statuses: tuple[str, ...] | None = None
 ) -> tuple[str, list]:
@@ -166,12 +177,7 @@ def managed_pregnancy_total_sql(
     ``statuses``: the sum of its ``status:*`` census counters, kept by the triggers in the transaction that
     changes a pregnancy. The pregnancy list's and the worklist's unfiltered counts embed it instead of
     counting the facility's rows (``cases.selectors.ScopedRows``)."""
-    if statuses is None:
-        condition, params = "key LIKE %s", ["status:%"]
-    else:
-        condition, params = "key = ANY(%s)", [["status:" + str(status) for status in statuses]]
-    sql = "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter WHERE facility_id = %s AND "
-    return sql + condition, [facility_id, *params]
+    return _status_counters_sql(facility_id, "status:", statuses)
 
 
 def followed_pregnancy_total_sql(
@@ -181,12 +187,7 @@ def followed_pregnancy_total_sql(
     follow-up facility, managed elsewhere), of every status or of ``statuses``: the sum of its
     ``followed_here:*`` census counters (``dashboards/0009``). The second arm of a facility member's
     pregnancy list and worklist, counted without reading those pregnancies (``cases.selectors``)."""
-    if statuses is None:
-        condition, params = "key LIKE %s", ["followed_here:%"]
-    else:
-        condition, params = "key = ANY(%s)", [["followed_here:" + str(status) for status in statuses]]
-    sql = "SELECT COALESCE(SUM(n), 0)::bigint FROM dashboards_censuscounter WHERE facility_id = %s AND "
-    return sql + condition, [facility_id, *params]
+    return _status_counters_sql(facility_id, "followed_here:", statuses)
 
 
 def region_pregnancy_total_sql(prefix: str) -> tuple[str, list]:
