@@ -28,7 +28,7 @@ from cases.selectors import (
 from core.api.exceptions import ErrorSerializer
 from core.api.pagination import KeysetPageNumberPagination
 from core.api.permissions import HasAction
-from core.api.views import ERROR_RESPONSES, ScopedReadOnlyViewSet
+from core.api.views import ERROR_RESPONSES, AuditedListMixin, ScopedReadOnlyViewSet
 from core.errors import NotFound, ValidationFailed
 from core.ids import parse_uuid
 from facilities.models import Facility
@@ -499,8 +499,10 @@ class EmergencyRegistrationView(APIView):
 
 
 @extend_schema_view(list=extend_schema(summary="Open tasks of the caller's facility"))
-class CareTaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CareTaskViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.CareTaskSerializer
+    audit_object_type = "cases.caretask"
+    audit_patient = "pregnancy.patient.external_id"
     queryset = CareTask.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
@@ -531,8 +533,10 @@ class CareTaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         responses={200: s.BreakGlassAccessSerializer(many=True), **ERROR_RESPONSES},
     )
 )
-class BreakGlassAccessViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class BreakGlassAccessViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.BreakGlassAccessSerializer
+    audit_object_type = "cases.breakglassaccess"
+    audit_patient = "pregnancy.patient.external_id"
     permission_classes = [IsAuthenticated, HasAction(Action.REVIEW_BREAK_GLASS)]
     lookup_field = "external_id"
     lookup_url_kwarg = "id"

@@ -26,7 +26,7 @@ from consults.calendar import consult_ics
 from consults.mail import calendar_description, calendar_title, organizer
 from consults.models import ActionItem, Consult, Participant
 from core.api.exceptions import ErrorSerializer
-from core.api.views import ERROR_RESPONSES
+from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.ids import parse_uuid
 from facilities.models import Facility
@@ -116,8 +116,10 @@ def _step(summary, request=None):
         ],
     ),
 )
-class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class ConsultViewSet(JsonErrorsMixin, AuditedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ConsultSerializer
+    audit_object_type = "consults.consult"
+    audit_patient = "pregnancy.patient.external_id"
     queryset = Consult.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
@@ -154,16 +156,6 @@ class ConsultViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
             uuid = parse_uuid(params["pregnancy"])
             qs = qs.filter(pregnancy__external_id=uuid) if uuid else qs.none()
         return qs.order_by("status", "scheduled_start", "-requested_at")
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        audit_record(
-            actor=request.user,
-            action=AuditAction.LIST,
-            obj=("consults.consult", ""),
-            changes={"count": len(response.data.get("results", [])), "query": request.query_params.dict()},
-        )
-        return response
 
     @extend_schema(
         responses={
@@ -398,8 +390,10 @@ class InvitationViewSet(viewsets.GenericViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="My open MDT action items (worklist)"))
-class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ActionItemViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ActionItemSerializer
+    audit_object_type = "consults.actionitem"
+    audit_patient = "consult.pregnancy.patient.external_id"
     queryset = ActionItem.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
@@ -410,7 +404,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return ActionItem.objects.none()
         return (
             ActionItem.objects.filter(owner=self.request.user, status="open")
-            .select_related("consult", "owner")
+            .select_related("consult__pregnancy__patient", "owner")
             .order_by("due", "id")
         )
 

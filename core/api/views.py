@@ -7,9 +7,50 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.choices import AuditAction
+from audit.services import audit_record
 from core.api.exceptions import ErrorSerializer
 
 ERROR_RESPONSES = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+def _follow(row, path: tuple[str, ...]):
+    for name in path:
+        row = getattr(row, name, None)
+        if row is None:
+            return None
+    return row
+
+
+class AuditedListMixin:
+    """A list endpoint that writes one audit row per page read, naming the women on the page (not one row
+    per woman): the rows of a referral, consultation or alert list carry her name and clinical text.
+
+    ``audit_object_type`` names what was listed (``"referrals.referral"``); ``audit_patient`` is the
+    attribute path from a listed row to her patient's ``external_id`` (``"pregnancy.patient.external_id"``),
+    which the queryset selects related so that naming her costs no query. A row without a woman (an alert
+    about no pregnancy) names nobody.
+    """
+
+    audit_object_type: str
+    audit_patient: str
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        data = self.get_serializer(rows, many=True).data
+        response = self.get_paginated_response(data) if page is not None else Response(data)
+        path = tuple(self.audit_patient.split("."))
+        women = [_follow(row, path) for row in rows]
+        audit_record(
+            actor=request.user,
+            action=AuditAction.LIST,
+            obj=(self.audit_object_type, ""),
+            patient_ids=list(dict.fromkeys(w for w in women if w is not None)),
+            changes={"count": len(rows), "query": request.query_params.dict()},
+        )
+        return response
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):

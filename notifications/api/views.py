@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.exceptions import ErrorSerializer
-from core.api.views import ERROR_RESPONSES
+from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import NotFound
 from core.ids import parse_uuid
 from notifications.models import InboxItem
@@ -29,8 +29,10 @@ from . import serializers as s
         ],
     )
 )
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.InboxItemSerializer
+    audit_object_type = "notifications.inboxitem"
+    audit_patient = "alert.pregnancy.patient.external_id"
     queryset = InboxItem.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
@@ -41,7 +43,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return InboxItem.objects.none()
         qs = (
             InboxItem.objects.filter(user=self.request.user)
-            .select_related("alert__pregnancy", "alert__acknowledged_by")
+            .select_related("alert__pregnancy__patient", "alert__acknowledged_by")
             .order_by("-created_at", "-id")
         )
         params = self.request.query_params

@@ -13,7 +13,7 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from cases.access import access_pregnancy_by_id
 from core.api.exceptions import ErrorSerializer
-from core.api.views import ERROR_RESPONSES
+from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import PermissionDenied, ValidationFailed
 from facilities.models import Facility
 from referrals import services
@@ -50,8 +50,10 @@ def _step(summary: str, request=None):
     ),
     retrieve=extend_schema(summary="One referral", responses={200: s.ReferralSerializer, **ERROR_RESPONSES}),
 )
-class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ReferralSerializer
+    audit_object_type = "referrals.referral"
+    audit_patient = "pregnancy.patient.external_id"
     queryset = Referral.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
@@ -95,18 +97,6 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
             patient_ids=[referral.pregnancy.patient.external_id],
         )
         return referral
-
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        rows = response.data.get("results", [])
-        audit_record(
-            actor=request.user,
-            action=AuditAction.LIST,
-            obj=("referrals.referral", ""),
-            changes={"count": len(rows), "query": request.query_params.dict()},
-            patient_ids=[],
-        )
-        return response
 
     def _referral(self, id):
         return access_referral_by_id(self.request.user, id)

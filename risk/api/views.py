@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from cases.access import access_pregnancy_by_id, pregnancies_visible_to
 from core.api.exceptions import ErrorSerializer
-from core.api.views import ERROR_RESPONSES
+from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import NotFound, ValidationFailed
 from core.ids import parse_uuid
 from risk import services
@@ -147,8 +147,10 @@ def _assessment_by_id(actor, value) -> RiskAssessment:
 
 
 @extend_schema_view(list=extend_schema(summary="Women under case management that the caller may see"))
-class CaseManagementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CaseManagementViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.CaseManagementSerializer
+    audit_object_type = "risk.casemanagement"
+    audit_patient = "pregnancy.patient.external_id"
     queryset = CaseManagement.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"
@@ -191,8 +193,10 @@ class CaseManagementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="Grading reports: a supervisor's inbox, a facility's outbox"))
-class RiskReportViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class RiskReportViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.RiskReportSerializer
+    audit_object_type = "risk.riskreport"
+    audit_patient = "pregnancy.patient.external_id"
     queryset = RiskReport.objects.none()
     lookup_field = "external_id"
     lookup_url_kwarg = "id"

@@ -372,8 +372,9 @@ def test_report_and_case_management_lists_query_counts(
     api, obstetrician, supervisor, home_facility, django_assert_num_queries
 ):
     """Supervisor: user (her region, for the prefix, joined), COUNT(*), the page joined to pregnancy,
-    patient, facility and region, session refresh (3). Clinician: user, COUNT(*), the page (case
-    managements joined to pregnancy, patient, facility, manager), session refresh (3).
+    patient, facility and region, the audit row naming the women shown, session refresh (3). Clinician:
+    user, COUNT(*), the page (case managements joined to pregnancy, patient, facility, manager), the audit
+    row, session refresh (3).
 
     The one client switches between the clinician and the supervisor: signing a different user in starts a
     new session, so every measured request is the first of its session and stamps its refresh time
@@ -385,15 +386,15 @@ def test_report_and_case_management_lists_query_counts(
 
     grade_one()
     sup = api.as_user(supervisor)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert sup.get("/api/v1/risk/reports/").json()["count"] == 1
     for _ in range(4):
         grade_one()
     sup = api.as_user(supervisor)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert sup.get("/api/v1/risk/reports/").json()["count"] == 5
     doc = api.as_user(obstetrician)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert doc.get("/api/v1/case-management/").json()["count"] == 5
 
 
