@@ -662,6 +662,14 @@ def break_glass_reviews(request: HttpRequest) -> HttpResponse:
     if pending_only:
         qs = qs.filter(reviewed_at__isnull=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    # The reasons are clinical text about the women accessed: the page is a read of their records.
+    audit_record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=("cases.breakglassaccess", ""),
+        patient_ids=list(dict.fromkeys(a.pregnancy.patient.external_id for a in page.object_list)),
+        changes={"count": len(page.object_list), "page": "break_glass_reviews", "pending": pending_only},
+    )
     return render(
         request,
         "cases/breakglassaccess_list.html",

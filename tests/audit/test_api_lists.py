@@ -172,3 +172,19 @@ def test_naming_the_women_costs_no_query(api, women, obstetrician):
         with CaptureQueriesContext(connection) as several:
             client.get(url, {"page_size": 10})
         assert len(several.captured_queries) == len(one.captured_queries), url
+
+
+def test_the_review_page_is_a_read_of_the_women_accessed(client, women, reviewer, midwife):
+    """The emergency-access review page shows each access's clinical reason: one audit row naming the
+    women whose records were opened, only accesses by the reviewer's staff."""
+    first, second, hidden = women
+    client.force_login(reviewer)
+    page = client.get("/cases/emergency-accesses/")
+    assert page.status_code == 200
+    assert page.content.decode().count("Night emergency") == 2
+    event = AuditEvent.objects.filter(action="list", object_type="cases.breakglassaccess").latest("id")
+    assert event.actor_username == reviewer.username
+    assert sorted(event.patient_ids, key=str) == sorted(
+        [first.patient.external_id, second.patient.external_id], key=str
+    )
+    assert event.changes == {"count": 2, "page": "break_glass_reviews", "pending": True}
