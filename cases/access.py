@@ -36,7 +36,7 @@ from .models import (
 Perm = Literal["view", "change"]
 
 
-class _AnyOf(Func):
+class AnyOf(Func):
     """``column = ANY(ARRAY(subquery))``. The subquery is not correlated: PostgreSQL runs it once (an
     InitPlan) and the comparison is an index condition, so an OR of such arms with the facility
     conditions becomes a BitmapOr of index scans. A correlated ``EXISTS`` arm in the same OR forced a
@@ -50,15 +50,16 @@ class _AnyOf(Func):
         super().__init__(F(column), ArraySubquery(subquery))
 
 
-def _granted(actor, codename: str) -> list[Q]:
-    """Explicit guardian grants, to the actor or to one of her groups (her facility's group)."""
+def _granted(actor, codename: str, key: str = "pk") -> list[Q]:
+    """Explicit guardian grants, to the actor or to one of her groups (her facility's group), on the
+    pregnancy key ``key``."""
     to_user = PregnancyUserObjectPermission.objects.filter(user=actor, permission__codename=codename).values(
         "content_object_id"
     )
     to_group = PregnancyGroupObjectPermission.objects.filter(
         group__user=actor, permission__codename=codename
     ).values("content_object_id")
-    return [Q(_AnyOf("pk", to_user.order_by())), Q(_AnyOf("pk", to_group.order_by()))]
+    return [Q(AnyOf(key, to_user.order_by())), Q(AnyOf(key, to_group.order_by()))]
 
 
 def _break_glass(actor) -> Q:
@@ -68,20 +69,21 @@ def _break_glass(actor) -> Q:
     return Q(Exists(active))
 
 
-def _break_glass_ids(actor) -> Q:
-    """``_break_glass`` as an index-friendly arm of the scope (same rows)."""
+def _break_glass_ids(actor, key: str = "pk") -> Q:
+    """``_break_glass`` as an index-friendly arm of the scope (same rows), on the pregnancy key ``key``."""
     # The database's clock (``STATEMENT_TIMESTAMP()``), not a parameter: the statement holds no moment,
     # so its SQL can be compiled once and reused (``scope_key``).
     active = BreakGlassAccess.objects.filter(user=actor, expires_at__gt=Now())
-    return Q(_AnyOf("pk", active.order_by().values("pregnancy_id")))
+    return Q(AnyOf(key, active.order_by().values("pregnancy_id")))
 
 
-def _in_region(prefix: str) -> Q:
-    """Managed in the region (``region_code`` starts with ``prefix``), on the pregnancy's own index."""
+def _in_region(prefix: str, column: str = "managing_facility_id") -> Q:
+    """Managed in the region (``region_code`` starts with ``prefix``), on the pregnancy's own index (or
+    on ``column``, a copy of her managing facility)."""
     from facilities.models import Facility
 
     facilities = Facility.objects.filter(region_code__startswith=prefix).order_by().values("pk")
-    return Q(_AnyOf("managing_facility_id", facilities))
+    return Q(AnyOf(column, facilities))
 
 
 def may_use_scope(actor, perm: Perm = "view") -> bool:
@@ -92,29 +94,40 @@ def may_use_scope(actor, perm: Perm = "view") -> bool:
     return has_action(actor, Action.VIEW_CASE if perm == "view" else Action.RECORD_CLINICAL)
 
 
-def pregnancy_scope_arms(actor, perm: Perm = "view") -> list[Q]:
+def pregnancy_scope_arms(actor, perm: Perm = "view", *, on: str = "") -> list[Q]:
     """The ways ``actor`` may ``perm`` a pregnancy (none for nobody): her facility as managing and as
     follow-up facility, then everything else (grants, region, break-the-glass) as one arm. Each arm is
-    an index condition on the pregnancy table, so a list can walk every arm in its own index order."""
+    an index condition on the pregnancy table, so a list can walk every arm in its own index order.
+
+    ``on="pregnancy_"``: the same arms as conditions on the rows of another table that carry the
+    pregnancy's key as ``pregnancy_id`` and copies of her managing and follow-up facility as
+    ``pregnancy_managing_facility_id`` / ``pregnancy_follow_up_facility_id``, kept by the database
+    (referrals, consults: ``referrals/0009``). Each arm is then an index condition on that table, and a
+    list of its rows never reads the pregnancies a county hospital may see (32,000 at a million)."""
     if not may_use_scope(actor, perm):
         return []
+    key, managing, follow_up = (
+        (f"{on}id", f"{on}managing_facility_id", f"{on}follow_up_facility_id")
+        if on
+        else ("pk", "managing_facility_id", "follow_up_facility_id")
+    )
     arms = []
     supervises = perm == "view" and actor.has_role(Role.REGIONAL_SUPERVISOR) and actor.region_id is not None
     if actor.facility_id is not None:
-        arms.append(Q(managing_facility_id=actor.facility_id))
-        arms.append(Q(follow_up_facility_id=actor.facility_id))
+        arms.append(Q(**{managing: actor.facility_id}))
+        arms.append(Q(**{follow_up: actor.facility_id}))
     elif supervises:
         # A supervisor of no facility: her region is the first (and by far the largest) arm, walked newest
         # first on ``pregnancy_newest`` and counted from the census counters (``region_arm_first``).
-        arms.append(_in_region(actor.region.code_prefix))
+        arms.append(_in_region(actor.region.code_prefix, managing))
     # The rest in one arm (grants and break-the-glass are a few rows).
     elsewhere = Q()
-    for arm in _granted(actor, f"{perm}_pregnancy"):
+    for arm in _granted(actor, f"{perm}_pregnancy", key):
         elsewhere |= arm
     if perm == "view":
         if supervises and actor.facility_id is not None:
-            elsewhere |= _in_region(actor.region.code_prefix)
-        elsewhere |= _break_glass_ids(actor)
+            elsewhere |= _in_region(actor.region.code_prefix, managing)
+        elsewhere |= _break_glass_ids(actor, key)
     return [*arms, elsewhere]
 
 
@@ -305,10 +318,11 @@ def scope_key(actor, perm: Perm = "view") -> tuple:
     )
 
 
-def pregnancy_scope(actor, perm: Perm = "view") -> Q:
-    """The filter selecting the pregnancies ``actor`` may ``perm``; ``Q(pk__in=[])`` for nobody."""
+def pregnancy_scope(actor, perm: Perm = "view", *, on: str = "") -> Q:
+    """The filter selecting the pregnancies ``actor`` may ``perm``; ``Q(pk__in=[])`` for nobody. ``on``:
+    the same filter on another table's rows that carry the pregnancy's copies (``pregnancy_scope_arms``)."""
     scope = Q(pk__in=[])
-    for arm in pregnancy_scope_arms(actor, perm):
+    for arm in pregnancy_scope_arms(actor, perm, on=on):
         scope |= arm
     return scope
 
@@ -482,7 +496,7 @@ def patients_visible_to(actor) -> QuerySet[Patient]:
     if not has_action(actor, Action.VIEW_CASE):
         return Patient.objects.none()
     in_scope = Pregnancy.objects.filter(pregnancy_scope(actor, "view")).order_by().values("patient_id")
-    scope = Q(_AnyOf("pk", in_scope))
+    scope = Q(AnyOf("pk", in_scope))
     if actor.facility_id is not None:
         scope |= Q(registered_facility_id=actor.facility_id)
     return Patient.objects.filter(scope)

@@ -7,13 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.access import PregnancyFacilityCopy
 from core.models import BaseModel
 from facilities.choices import Specialty
 
 from .choices import ActionStatus, Attendance, ConsultStatus, ConsultUrgency, DecisionKind, InvitationStatus
 
 
-class Consult(BaseModel):
+class Consult(BaseModel, PregnancyFacilityCopy):
     """One MDT consultation about one pregnancy, run by a coordinating facility."""
 
     pregnancy = models.ForeignKey(
@@ -86,6 +87,13 @@ class Consult(BaseModel):
             # coordinator's board: a facility's open consults by urgency and time
             models.Index(fields=["coordinating_facility", "status", "scheduled_start"], name="consult_board"),
             models.Index(fields=["pregnancy", "-requested_at"], name="consult_pregnancy"),
+            # who may see a consult through her woman (``consults_visible_to``)
+            models.Index(fields=["pregnancy_managing_facility_id"], name="consult_woman_managed"),
+            models.Index(
+                fields=["pregnancy_follow_up_facility_id"],
+                condition=Q(pregnancy_follow_up_facility_id__isnull=False),
+                name="consult_woman_followed",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -99,7 +99,7 @@ def alert_subjects(*, actor, items: list[InboxItem]) -> dict[str, set]:
 
         visible["referrals"] = {
             str(u)
-            for u in referrals_visible_to(actor, few=True)
+            for u in referrals_visible_to(actor)
             .filter(external_id__in=referral_ids)
             .values_list("external_id", flat=True)
         }

@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.choices import RiskColor
+from cases.models.access import PregnancyFacilityCopy
 from core.models import BaseModel
 
 from .choices import Direction, Purpose, ReferralStatus, Transport, Urgency
 
 
-class Referral(BaseModel):
+class Referral(BaseModel, PregnancyFacilityCopy):
     """Requested → accepted / declined / cancelled / redirected; accepted → departed → arrived → completed.
 
     ``clinical_summary`` is the snapshot at departure prefilled from the case (colour and triggered
@@ -117,6 +118,13 @@ class Referral(BaseModel):
             # inboxes: a facility's open incoming / outgoing referrals, most urgent first
             models.Index(fields=["to_facility", "status", "requested_at"], name="referral_incoming"),
             models.Index(fields=["from_facility", "status", "requested_at"], name="referral_outgoing"),
+            # who may see a referral through her woman (``referrals_visible_to``)
+            models.Index(fields=["pregnancy_managing_facility_id"], name="referral_woman_managed"),
+            models.Index(
+                fields=["pregnancy_follow_up_facility_id"],
+                condition=Q(pregnancy_follow_up_facility_id__isnull=False),
+                name="referral_woman_followed",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

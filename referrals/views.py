@@ -351,7 +351,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, exc)
             if isinstance(exc, Conflict):
                 existing = (
-                    referrals_visible_to(user, few=True)
+                    referrals_visible_to(user)
                     .filter(pregnancy=pregnancy, status__in=OPEN_STATUSES)
                     .select_related("to_facility")
                     .first()
@@ -437,10 +437,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, referral: Referral, **forms) -> dict:
     user = request.user
     redirected_from = (
-        referrals_visible_to(user, few=True)
-        .filter(redirected_to=referral)
-        .select_related("to_facility")
-        .first()
+        referrals_visible_to(user).filter(redirected_to=referral).select_related("to_facility").first()
     )
     actions = _actions(user, referral)
     formats = clock_formats()

@@ -268,12 +268,18 @@ def sensitive_codes() -> set[str]:
     return set(CatalogueCriterion.objects.filter(sensitive=True).values_list("code", flat=True).distinct())
 
 
-def redact_summary(summary: dict, user) -> dict:
+def redact_summary(summary: dict, user, context: dict | None = None) -> dict:
     """A case summary (referral, consult) with sensitive criterion codes shown as restricted to users
-    without view_sensitive; the purple flag stays."""
+    without view_sensitive; the purple flag stays. ``context`` (a serializer's, shared by the rows of a
+    list) keeps the sensitive codes read for the first row: one query a list, not one a row."""
     from core.sensitive import RESTRICTED, can_view_sensitive
 
     if not summary or can_view_sensitive(user):
         return summary
-    hidden = sensitive_codes()
+    if context is None:
+        hidden = sensitive_codes()
+    else:
+        if "sensitive_codes" not in context:
+            context["sensitive_codes"] = sensitive_codes()
+        hidden = context["sensitive_codes"]
     return {**summary, "criteria": [RESTRICTED if c in hidden else c for c in summary.get("criteria") or []]}

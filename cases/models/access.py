@@ -12,7 +12,20 @@ from ..choices import GrantLevel
 from .pregnancy import Pregnancy
 
 
-class PregnancyCopy(models.Model):
+class PregnancyFacilityCopy(models.Model):
+    """The pregnancy's managing and follow-up facility, copied onto a row that belongs to her by the
+    database, never written by the application: who may see the row is then a condition on its own
+    table (``pregnancy_scope(actor, on="pregnancy_")``). Grants: ``cases/0007``–``0008``; referrals and
+    consults: ``cases.copies``."""
+
+    pregnancy_managing_facility_id = models.BigIntegerField(null=True, editable=False)
+    pregnancy_follow_up_facility_id = models.BigIntegerField(null=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class PregnancyCopy(PregnancyFacilityCopy):
     """Columns of the granted pregnancy, copied onto the grant by the database (triggers of migrations
     ``cases/0007`` and ``cases/0008``, on every insert of a grant and every change of the pregnancy's
     columns): a list reads the newest women granted to a user, and counts those neither managed nor
@@ -21,8 +34,6 @@ class PregnancyCopy(models.Model):
     Never written by the application."""
 
     pregnancy_created_at = models.DateTimeField(null=True, editable=False)
-    pregnancy_managing_facility_id = models.BigIntegerField(null=True, editable=False)
-    pregnancy_follow_up_facility_id = models.BigIntegerField(null=True, editable=False)
 
     class Meta:
         abstract = True

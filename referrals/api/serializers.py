@@ -62,7 +62,9 @@ class ReferralSerializer(serializers.ModelSerializer):
 
         data = super().to_representation(instance)
         request = self.context.get("request")
-        data["clinical_summary"] = redact_summary(data["clinical_summary"], getattr(request, "user", None))
+        data["clinical_summary"] = redact_summary(
+            data["clinical_summary"], getattr(request, "user", None), self.context
+        )
         return data
 
     def get_redirected_to(self, obj) -> str | None:

@@ -9,7 +9,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from accounts.choices import Role
+from accounts.permissions import Action, has_action
 from audit.models import AuditEvent
+from cases.access import pregnancy_scope
+from cases.models import Pregnancy
 from consults import services
 from consults.access import consults_coordinated_by, consults_visible_to, may_see_consult
 from consults.models import Consult, Participant
@@ -180,6 +183,23 @@ def test_the_board_list_of_the_api_is_her_facilitys_consults_only(
     assert [row["id"] for row in mine["results"]] == [str(ours.external_id)]
 
 
+def _by_the_rule(user, consult) -> bool:
+    """Who may see a consult, checked on the row in Python: her own invitation (not declined, access not
+    revoked), her view of the woman's pregnancy now, or her facility coordinating it as a coordinator."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    invited = Participant.objects.filter(consult=consult, user=user, grant_revoked_at__isnull=True).exclude(
+        status="declined"
+    )
+    sees_her = has_action(user, Action.VIEW_CASE) and (
+        Pregnancy.objects.filter(pregnancy_scope(user, "view"), pk=consult.pregnancy_id).exists()
+    )
+    coordinates = (
+        has_action(user, Action.SCHEDULE_CONSULT) and user.facility_id == consult.coordinating_facility_id
+    )
+    return invited.exists() or sees_her or coordinates
+
+
 def test_one_consult_is_found_by_the_same_rules_as_the_lists(
     obstetrician,
     coordinator,
@@ -194,7 +214,8 @@ def test_one_consult_is_found_by_the_same_rules_as_the_lists(
     supervisor,
 ):
     """``consult_scope`` (one row: ``access_consult_by_id``, ``may_see_consult``) and ``consults_visible_to``
-    (lists) select the same consults for everyone: declined and revoked invitations included."""
+    (lists) select the consults of the rule for everyone: declined and revoked invitations included, also
+    after the woman has been transferred and her follow-up facility set."""
     ours = scheduled(coordinator, requested(obstetrician, pregnancy), [cardiologist, anaesthetist], hours=3)
     services.invitation_respond(
         actor=anaesthetist, participant=ours.participants.get(user=anaesthetist), accept=False
@@ -217,11 +238,25 @@ def test_one_consult_is_found_by_the_same_rules_as_the_lists(
         midwife,
         supervisor,
     )
-    for user in (*people, inactive, AnonymousUser()):
-        listed = set(consults_visible_to(user).values_list("pk", flat=True))
-        one_by_one = {c.pk for c in Consult.objects.all() if may_see_consult(user, c)}
-        assert one_by_one == listed, getattr(user, "username", "anonymous")
+
+    def check():
+        for user in (*people, inactive, AnonymousUser()):
+            listed = set(consults_visible_to(user).values_list("pk", flat=True))
+            one_by_one = {c.pk for c in Consult.objects.all() if may_see_consult(user, c)}
+            ruled = {c.pk for c in Consult.objects.all() if _by_the_rule(user, c)}
+            assert one_by_one == listed == ruled, getattr(user, "username", "anonymous")
+
+    check()
     assert may_see_consult(cardiologist, elsewhere) and not may_see_consult(anaesthetist, ours)
+    # the woman moves: transferred to the other facility, then followed up at the midwife's
+    pregnancy.managing_facility = other_facility
+    pregnancy.save(update_fields=["managing_facility"])
+    check()
+    assert not may_see_consult(midwife, ours)
+    pregnancy.follow_up_facility = midwife.facility
+    pregnancy.save(update_fields=["follow_up_facility"])
+    check()
+    assert may_see_consult(midwife, ours)
 
 
 # --- the board's first rows and "show all" -----------------------------------------------------------

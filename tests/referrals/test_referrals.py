@@ -331,3 +331,24 @@ def test_of_many_simultaneous_requests_for_one_woman_exactly_one_opens(obstetric
     assert sorted(outcomes) == ["conflict"] * 5 + ["requested"]
     assert Referral.objects.filter(pregnancy=pregnancy).count() == 1
     assert AuditEvent.objects.filter(action="grant", object_id=str(pregnancy.external_id)).count() == 1
+
+
+def test_a_list_redacts_every_summary_with_one_read_of_the_sensitive_codes(
+    api, obstetrician, midwife, home_facility, centre, django_assert_num_queries
+):
+    """The midwife may not see sensitive criteria: each row's summary is redacted, and the codes are read
+    once for the list (user, COUNT(*), the page, the codes, the audit row), not once a row."""
+    from tests.factories import PregnancyFactory
+
+    summary = {"criteria": ["P-INF-HIV", "Y-HEME-ANEMIA"], "purple": True}
+    for total in (1, 4):
+        while Referral.objects.count() < total:
+            refer(api, obstetrician, PregnancyFactory(managing_facility=home_facility), centre)
+        Referral.objects.update(clinical_summary=summary)
+        client = api.as_user(midwife)  # the one API client: signed in as the midwife again
+        client.get("/api/v1/referrals/")  # the session's first request stamps its refresh time
+        with django_assert_num_queries(5):
+            rows = client.get("/api/v1/referrals/").json()["results"]
+        assert [row["clinical_summary"]["criteria"] for row in rows] == [
+            ["restricted", "Y-HEME-ANEMIA"]
+        ] * total

@@ -1,6 +1,7 @@
-"""``referrals_visible_to(actor, few=True)`` (her scope tested on each referral's woman, for pages that
-select a few referrals by key) gives exactly the referrals of the list form (``pregnancy IN (her
-scope)``), for every kind of actor and every way a referral can be hers."""
+"""``referrals_visible_to(actor)`` (her scope on the copies of the woman's facilities that each referral
+carries) gives exactly the referrals of the rule (the woman is one she may see, or the referral is from or
+to her facility and she takes part in referrals), for every kind of actor and every way a referral can be
+hers, also after transfers, follow-up changes and a merge have moved the women."""
 
 import datetime as dt
 
@@ -8,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
+from cases.access import pregnancy_scope
 from cases.choices import GrantLevel
+from cases.models import Pregnancy
 from cases.services import break_glass_open, pregnancy_access_grant, pregnancy_access_grant_user
-from referrals.access import access_referral_by_id, referrals_visible_to
+from referrals.access import access_referral_by_id, referrals_visible_to, takes_part_in_referrals
 from referrals.models import Referral
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
 
@@ -32,7 +35,31 @@ def refer(pregnancy, from_facility, to_facility, clinician) -> Referral:
     )
 
 
-def test_a_few_referrals_are_the_lists_for_every_actor(
+def _same_as_the_rule(actors) -> dict[str, int]:
+    """Each actor's referrals as a list, and one by one by key (as a referral's page asks), equal the rule
+    checked on each referral's current woman; how many each sees."""
+    seen = {}
+    for actor in actors:
+        listed = set(referrals_visible_to(actor).values_list("pk", flat=True))
+        women = Pregnancy.objects.filter(pregnancy_scope(actor, "view"))
+        ruled = {
+            referral.pk
+            for referral in Referral.objects.all()
+            if women.filter(pk=referral.pregnancy_id).exists()
+            or (
+                takes_part_in_referrals(actor)
+                and actor.facility_id in (referral.from_facility_id, referral.to_facility_id)
+            )
+        }
+        assert listed == ruled, actor.username
+        for referral in Referral.objects.all():
+            one = referrals_visible_to(actor).filter(external_id=referral.external_id).exists()
+            assert one == (referral.pk in listed), (actor.username, referral.pk)
+        seen[actor.username] = len(listed)
+    return seen
+
+
+def test_the_referrals_of_every_actor_follow_the_rule(
     midwife, obstetrician, outsider, supervisor, auditor, home_facility, other_facility
 ):
     third, fourth = FacilityFactory(), FacilityFactory()
@@ -41,7 +68,7 @@ def test_a_few_referrals_are_the_lists_for_every_actor(
         PregnancyFactory(managing_facility=third, follow_up_facility=home_facility), third, fourth, outsider
     )
     refer(PregnancyFactory(managing_facility=third), third, home_facility, outsider)  # to her facility
-    refer(PregnancyFactory(managing_facility=third), other_facility, fourth, outsider)  # from the outsider's
+    from_outsiders = refer(PregnancyFactory(managing_facility=third), other_facility, fourth, outsider)
     granted = PregnancyFactory(managing_facility=fourth)
     refer(granted, fourth, third, outsider)
     pregnancy_access_grant(
@@ -53,19 +80,27 @@ def test_a_few_referrals_are_the_lists_for_every_actor(
     glass = PregnancyFactory(managing_facility=fourth)
     refer(glass, fourth, third, outsider)
     break_glass_open(actor=obstetrician, pregnancy_id=glass.external_id, reason="Collapsed in the corridor")
-    refer(PregnancyFactory(managing_facility=third), third, fourth, outsider)  # nobody's here
+    nobodys = refer(PregnancyFactory(managing_facility=third), third, fourth, outsider)
     specialist = UserFactory(facility=home_facility, roles=[Role.SPECIALIST])  # sees women, no referral work
 
-    seen = {}
-    for actor in (midwife, obstetrician, outsider, supervisor, auditor, specialist):
-        listed = set(referrals_visible_to(actor).values_list("pk", flat=True))
-        few = set(referrals_visible_to(actor, few=True).values_list("pk", flat=True))
-        assert few == listed, actor.username
-        for referral in Referral.objects.all():  # and one by one, by key, as a referral's page asks
-            one = referrals_visible_to(actor, few=True).filter(external_id=referral.external_id).exists()
-            assert one == (referral.pk in listed), (actor.username, referral.pk)
-        seen[actor.username] = len(listed)
+    actors = (midwife, obstetrician, outsider, supervisor, auditor, specialist)
+    seen = _same_as_the_rule(actors)
     # the kinds are not trivially empty: her facility's three, the group grant, her own grant, the glass
     assert seen["midwife"] == 5 and seen["obstetrician"] == 5 and seen["outsider"] >= 1
     assert seen["auditor"] == 0
-    assert access_referral_by_id(midwife, Referral.objects.get(pregnancy=personal).external_id)
+    # the women move: one transferred to her facility, one no longer followed up there, one followed up
+    # there from now on, one merged into a woman of hers
+    Pregnancy.objects.filter(pk=nobodys.pregnancy_id).update(managing_facility=home_facility)
+    followed = Pregnancy.objects.get(follow_up_facility=home_facility)
+    followed.follow_up_facility = None
+    followed.save(update_fields=["follow_up_facility"])
+    now_followed = from_outsiders.pregnancy
+    now_followed.follow_up_facility = home_facility
+    now_followed.save()
+    merged_into = PregnancyFactory(managing_facility=home_facility)
+    Referral.objects.filter(pregnancy=personal).update(pregnancy=merged_into)
+    seen = _same_as_the_rule(actors)
+    # +1 transferred, -1 no longer followed up, +1 followed up; the merged woman's referral: the midwife
+    # saw it through her grant, the obstetrician now through the managing facility
+    assert seen["midwife"] == 6 and seen["obstetrician"] == 7
+    assert access_referral_by_id(midwife, Referral.objects.get(pregnancy=merged_into).external_id)

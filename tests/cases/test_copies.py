@@ -1,0 +1,118 @@
+"""The woman's managing and follow-up facility copied onto her referrals and consults by the database
+(``cases.copies``): set on insert, followed through transfers and follow-up changes, re-read when a row is
+written whole from a stale instance or moved to another pregnancy."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from consults.models import Consult
+from referrals.models import Referral
+from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def referral(pregnancy, to_facility, clinician):
+    when = timezone.now() - dt.timedelta(hours=1)
+    return Referral.objects.create(
+        pregnancy=pregnancy,
+        from_facility=pregnancy.managing_facility,
+        to_facility=to_facility,
+        direction="up",
+        urgency="urgent",
+        reason="Severe pre-eclampsia",
+        sending_clinician=clinician,
+        requested_at=when,
+        clock_started_at=when,
+    )
+
+
+def consult(pregnancy, to_facility, clinician):
+    return Consult.objects.create(
+        pregnancy=pregnancy,
+        requested_by=clinician,
+        requesting_facility=pregnancy.managing_facility,
+        coordinating_facility=to_facility,
+        urgency="routine",
+        status="requested",
+        question="Continue or terminate?",
+        specialties=["cardiology"],
+        requested_at=timezone.now(),
+    )
+
+
+def copies(model, pk) -> tuple:
+    """The copies as stored (read with SQL, not through an instance)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pregnancy_managing_facility_id, pregnancy_follow_up_facility_id "  # noqa: S608
+            f"FROM {model._meta.db_table} WHERE id = %s",
+            [pk],
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.parametrize("make", [referral, consult], ids=["referral", "consult"])
+def test_the_copies_follow_the_woman(make):
+    county, city, township = FacilityFactory(), FacilityFactory(), FacilityFactory()
+    clinician = UserFactory(facility=county)
+    pregnancy = PregnancyFactory(managing_facility=county, follow_up_facility=township)
+    row = make(pregnancy, city, clinician)
+    model = type(row)
+    assert copies(model, row.pk) == (county.pk, township.pk)
+    assert (row.pregnancy_managing_facility_id, row.pregnancy_follow_up_facility_id) == (None, None)
+
+    pregnancy.managing_facility = city  # a transfer
+    pregnancy.save(update_fields=["managing_facility"])
+    assert copies(model, row.pk) == (city.pk, township.pk)
+    pregnancy.follow_up_facility = None
+    pregnancy.save()
+    assert copies(model, row.pk) == (city.pk, None)
+
+    # the stale instance written whole: its copies (None) are not what reaches the table
+    row.save()
+    assert copies(model, row.pk) == (city.pk, None)
+    model.objects.filter(pk=row.pk).update(pregnancy_managing_facility_id=township.pk)
+    assert copies(model, row.pk) == (city.pk, None)
+
+    other = PregnancyFactory(managing_facility=township, follow_up_facility=county)
+    model.objects.filter(pk=row.pk).update(pregnancy=other)  # a merge moves her rows
+    assert copies(model, row.pk) == (township.pk, county.pk)
+    pregnancy.managing_facility = county  # the first woman's changes no longer reach the moved row
+    pregnancy.save()
+    assert copies(model, row.pk) == (township.pk, county.pk)
+
+
+def test_a_bulk_insert_and_a_raw_update_are_copied_too():
+    county, city = FacilityFactory(), FacilityFactory()
+    clinician = UserFactory(facility=county)
+    women = [PregnancyFactory(managing_facility=county) for _ in range(3)]
+    when = timezone.now()
+    rows = Referral.objects.bulk_create(
+        Referral(
+            pregnancy=woman,
+            from_facility=county,
+            to_facility=city,
+            direction="up",
+            urgency="routine",
+            reason="Twins",
+            sending_clinician=clinician,
+            requested_at=when,
+            clock_started_at=when,
+        )
+        for woman in women
+    )
+    assert {copies(Referral, r.pk) for r in rows} == {(county.pk, None)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cases_pregnancy SET managing_facility_id = %s, follow_up_facility_id = %s WHERE id = %s",
+            [city.pk, county.pk, women[0].pk],
+        )
+    assert [copies(Referral, r.pk) for r in rows] == [
+        (city.pk, county.pk),
+        (county.pk, None),
+        (county.pk, None),
+    ]
