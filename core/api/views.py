@@ -22,16 +22,17 @@ def _follow(row, path: tuple[str, ...]):
     return row
 
 
+# A list endpoint that writes one audit row per page read, naming the women on the page (not one row per
+# woman): the rows of a referral, consultation or alert list carry her name and clinical text.
+#
+# ``audit_object_type`` names what was listed (``"referrals.referral"``); ``audit_patient`` is the attribute
+# path from a listed row to her patient's ``external_id`` (``"pregnancy.patient.external_id"``), which the
+# queryset selects (or prefetches) related so that naming her costs no query. A row without a woman (an
+# alert about no pregnancy) names nobody.
+#
+# A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the description of
+# every endpoint whose view has none of its own (docs/openapi.yaml).
 class AuditedListMixin:
-    """A list endpoint that writes one audit row per page read, naming the women on the page (not one row
-    per woman): the rows of a referral, consultation or alert list carry her name and clinical text.
-
-    ``audit_object_type`` names what was listed (``"referrals.referral"``); ``audit_patient`` is the
-    attribute path from a listed row to her patient's ``external_id`` (``"pregnancy.patient.external_id"``),
-    which the queryset selects related so that naming her costs no query. A row without a woman (an alert
-    about no pregnancy) names nobody.
-    """
-
     audit_object_type: str
     audit_patient: str
 
