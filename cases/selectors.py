@@ -18,6 +18,7 @@ from .access import (
     facility_rest,
     patients_visible_to,
     pregnancies_visible_to,
+    pregnancy_scope,
     region_arm_first,
     scope_key,
 )
@@ -413,7 +414,7 @@ def care_task_list(*, actor) -> QuerySet[CareTask]:
         return CareTask.objects.none()
     return (
         CareTask.objects.filter(
-            facility_id=actor.facility_id, status="open", pregnancy__in=pregnancies_visible_to(actor)
+            pregnancy_scope(actor, "view", on="pregnancy_"), facility_id=actor.facility_id, status="open"
         )
         .select_related("pregnancy__patient")
         .order_by("due_at", "id")

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models.access import PregnancyFacilityCopy
+from cases.models.copies import PregnancyFacilityCopy
 from core.models import BaseModel
 from facilities.choices import Specialty
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.choices import RiskColor
-from cases.models.access import PregnancyFacilityCopy
+from cases.models.copies import PregnancyFacilityCopy
 from core.models import BaseModel
 
 from .choices import Direction, Purpose, ReferralStatus, Transport, Urgency

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.copies import PregnancyFacilityCopy
 from core.models import BaseModel
 
 from .choices import (
@@ -18,7 +19,7 @@ from .choices import (
 )
 
 
-class FollowUp(BaseModel):
+class FollowUp(BaseModel, PregnancyFacilityCopy):
     """One follow-up window of one pregnancy: the next antenatal visit, the postpartum visit or the
     42-day check, due between ``due_from`` and ``due_by`` (dates in Asia/Shanghai, both inclusive).
 

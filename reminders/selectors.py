@@ -3,7 +3,7 @@
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from cases.access import pregnancies_visible_to, sees_at_her_facility
+from cases.access import pregnancy_scope, sees_at_her_facility
 from core.rows import Joined, kept_sql
 
 from .choices import OPEN_STATUSES, WORKLIST_STATUSES
@@ -12,10 +12,17 @@ from .models import FollowUp
 LIST_RELATED = ("pregnancy__patient", "facility", "managing_facility")
 
 
+def visible_followups(actor) -> QuerySet[FollowUp]:
+    """The windows of the women ``actor`` may see: her scope on the copies of each woman's facilities
+    that the window carries (``cases.copies``), not ``pregnancy IN`` the set of every woman she may see
+    (32,000 for a county hospital at a million pregnancies: 90 of the follow-up list's 140 ms)."""
+    return FollowUp.objects.filter(pregnancy_scope(actor, "view", on="pregnancy_"))
+
+
 def followup_list(*, actor, status: str | None = None, include_closed: bool = False) -> QuerySet[FollowUp]:
     """Windows of women the actor may see, followed up or managed at her facility (a supervisor: her
     region). Open windows only unless ``include_closed``; soonest deadline first."""
-    qs = FollowUp.objects.filter(pregnancy__in=pregnancies_visible_to(actor))
+    qs = visible_followups(actor)
     if actor.facility_id is not None:
         qs = qs.filter(Q(facility_id=actor.facility_id) | Q(managing_facility_id=actor.facility_id))
     if status:
@@ -62,9 +69,7 @@ def followup_worklist_first(*, actor, limit: int) -> list[FollowUp]:
     first = _first_windows(FollowUp.objects.all(), actor.facility_id, limit, keep_sql=True)
     if all(sees_at_her_facility(actor, window.pregnancy) for window in first):
         return first
-    return _first_windows(
-        FollowUp.objects.filter(pregnancy__in=pregnancies_visible_to(actor)), actor.facility_id, limit
-    )
+    return _first_windows(visible_followups(actor), actor.facility_id, limit)
 
 
 # What the home page's follow-up block shows and checks of a window, its woman and her pregnancy (the

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.copies import PregnancyFacilityCopy
 from core.models import BaseModel
 from facilities.models import localized
 
@@ -213,7 +214,7 @@ class RiskAssessment(BaseModel):
         return f"{self.color}{' + purple' if self.purple else ''} ({self.get_status_display()})"
 
 
-class CaseManagement(BaseModel):
+class CaseManagement(BaseModel, PregnancyFacilityCopy):
     """专案管理 of one high-risk pregnancy: a named case manager, an individual plan, closed only after
     the 42-day check."""
 
@@ -250,7 +251,16 @@ class CaseManagement(BaseModel):
                 fields=["pregnancy"], condition=Q(status="open"), name="casemanagement_one_open"
             ),
         ]
-        indexes = [models.Index(fields=["manager", "status"], name="casemanagement_manager")]
+        indexes = [
+            models.Index(fields=["manager", "status"], name="casemanagement_manager"),
+            # who may see a case through her woman (``case_management_list``)
+            models.Index(fields=["pregnancy_managing_facility_id"], name="casemanagement_woman_managed"),
+            models.Index(
+                fields=["pregnancy_follow_up_facility_id"],
+                condition=Q(pregnancy_follow_up_facility_id__isnull=False),
+                name="casemanagement_woman_followed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.pregnancy_id} ({self.get_status_display()})"

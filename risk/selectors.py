@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.choices import Role
-from cases.access import pregnancies_visible_to
+from cases.access import pregnancy_scope
 from cases.choices import PregnancyStatus
 from cases.dating import gestational_age
 from cases.models import Pregnancy, Visit
@@ -247,7 +247,7 @@ def current_assessment(pregnancy: Pregnancy, *, stage: str = "assessment") -> Ri
 def case_management_list(*, actor) -> QuerySet[CaseManagement]:
     """Open case managements of pregnancies the actor may see: hers first."""
     return (
-        CaseManagement.objects.filter(status="open", pregnancy__in=pregnancies_visible_to(actor))
+        CaseManagement.objects.filter(pregnancy_scope(actor, "view", on="pregnancy_"), status="open")
         .select_related("pregnancy__patient", "pregnancy__managing_facility", "manager")
         .order_by("-opened_at")
     )

@@ -17,6 +17,7 @@ from ..choices import (
     PregnancyStatus,
     RiskColor,
 )
+from .copies import PregnancyFacilityCopy
 from .patient import Patient
 
 
@@ -221,7 +222,7 @@ class PregnancyDating(BaseModel):
         return f"{self.get_method_display()} → {self.computed_edd}"
 
 
-class CareTask(BaseModel):
+class CareTask(BaseModel, PregnancyFacilityCopy):
     """Something a person at a facility must do for this pregnancy (tests pending, merge review…).
 
     One open task per pregnancy and kind: creating it twice is harmless.

@@ -1,6 +1,7 @@
-"""The woman's managing and follow-up facility copied onto her referrals and consults by the database
-(``cases.copies``): set on insert, followed through transfers and follow-up changes, re-read when a row is
-written whole from a stale instance or moved to another pregnancy."""
+"""The woman's managing and follow-up facility copied onto her referrals, consults, care tasks, case
+managements and follow-up windows by the database (``cases.copies``): set on insert, followed through
+transfers and follow-up changes, re-read when a row is written whole from a stale instance or moved to
+another pregnancy, left alone by an update of other columns."""
 
 import datetime as dt
 
@@ -8,8 +9,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from cases.models import CareTask
 from consults.models import Consult
 from referrals.models import Referral
+from reminders.models import FollowUp
+from reminders.services import followup_recompute
+from risk.models import CaseManagement
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +49,25 @@ def consult(pregnancy, to_facility, clinician):
     )
 
 
+def care_task(pregnancy, to_facility, clinician):
+    return CareTask.objects.create(
+        pregnancy=pregnancy, kind="visit", facility=to_facility, due_at=timezone.now()
+    )
+
+
+def case_management(pregnancy, to_facility, clinician):
+    return CaseManagement.objects.create(pregnancy=pregnancy, manager=clinician, opened_at=timezone.now())
+
+
+def follow_up(pregnancy, to_facility, clinician):
+    """Her window as the application opens it (``followup_recompute``: the facilities as it sees them)."""
+    pregnancy.edd = timezone.localdate() + dt.timedelta(days=140)
+    pregnancy.booked_on = timezone.localdate()
+    pregnancy.save(update_fields=["edd", "booked_on"])
+    followup_recompute(pregnancy=pregnancy)
+    return FollowUp.objects.exclude(status="closed").get(pregnancy=pregnancy)
+
+
 def copies(model, pk) -> tuple:
     """The copies as stored (read with SQL, not through an instance)."""
     with connection.cursor() as cursor:
@@ -55,7 +79,11 @@ def copies(model, pk) -> tuple:
         return cursor.fetchone()
 
 
-@pytest.mark.parametrize("make", [referral, consult], ids=["referral", "consult"])
+@pytest.mark.parametrize(
+    "make",
+    [referral, consult, care_task, case_management, follow_up],
+    ids=["referral", "consult", "care task", "case management", "follow-up window"],
+)
 def test_the_copies_follow_the_woman(make):
     county, city, township = FacilityFactory(), FacilityFactory(), FacilityFactory()
     clinician = UserFactory(facility=county)
@@ -63,7 +91,6 @@ def test_the_copies_follow_the_woman(make):
     row = make(pregnancy, city, clinician)
     model = type(row)
     assert copies(model, row.pk) == (county.pk, township.pk)
-    assert (row.pregnancy_managing_facility_id, row.pregnancy_follow_up_facility_id) == (None, None)
 
     pregnancy.managing_facility = city  # a transfer
     pregnancy.save(update_fields=["managing_facility"])
@@ -72,14 +99,16 @@ def test_the_copies_follow_the_woman(make):
     pregnancy.save()
     assert copies(model, row.pk) == (city.pk, None)
 
-    # the stale instance written whole: its copies (None) are not what reaches the table
+    # the stale instance written whole (its copies as created or read, not the woman's now): re-read
     row.save()
     assert copies(model, row.pk) == (city.pk, None)
     model.objects.filter(pk=row.pk).update(pregnancy_managing_facility_id=township.pk)
     assert copies(model, row.pk) == (city.pk, None)
+    model.objects.filter(pk=row.pk).update(updated_at=timezone.now())  # other columns only
+    assert copies(model, row.pk) == (city.pk, None)
 
     other = PregnancyFactory(managing_facility=township, follow_up_facility=county)
-    model.objects.filter(pk=row.pk).update(pregnancy=other)  # a merge moves her rows
+    model.objects.filter(pk=row.pk).update(pregnancy=other)  # a merge moves her rows (she has none)
     assert copies(model, row.pk) == (township.pk, county.pk)
     pregnancy.managing_facility = county  # the first woman's changes no longer reach the moved row
     pregnancy.save()
