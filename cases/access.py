@@ -102,8 +102,9 @@ def pregnancy_scope_arms(actor, perm: Perm = "view", *, on: str = "") -> list[Q]
     ``on="pregnancy_"``: the same arms as conditions on the rows of another table that carry the
     pregnancy's key as ``pregnancy_id`` and copies of her managing and follow-up facility as
     ``pregnancy_managing_facility_id`` / ``pregnancy_follow_up_facility_id``, kept by the database
-    (referrals, consults: ``referrals/0009``). Each arm is then an index condition on that table, and a
-    list of its rows never reads the pregnancies a county hospital may see (32,000 at a million)."""
+    (``cases.copies``: referrals, consults, care tasks, case managements, follow-up windows). Each arm is
+    then a condition on that table's own row (an index condition where it has the indexes), and a list of
+    its rows never reads the pregnancies a county hospital may see (32,000 at a million)."""
     if not may_use_scope(actor, perm):
         return []
     key, managing, follow_up = (
