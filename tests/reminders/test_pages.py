@@ -3,6 +3,7 @@ named in the page's audit row), the whole list page, and the HTML decisions on a
 proposal (POST with CSRF, access-checked, audited by the service, translated messages)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -243,3 +244,17 @@ def test_the_home_block_reads_again_with_the_scope_when_a_window_is_not_of_her_f
         first = followup_worklist_first(actor=midwife, limit=3)
     assert open_window(moved).pk in [w.pk for w in first]
     assert [w.pk for w in first] == soonest[:3]
+
+
+def test_the_list_heading_counts_every_window_that_needs_someone(client, midwife, home_facility, monkeypatch):
+    """The whole list says how many windows need someone, not how many one page shows; the home block
+    says how many it shows and "+" when there are more."""
+    monkeypatch.setattr("reminders.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("reminders.views.HOME_LIMIT", 2)
+    _due_windows(home_facility, 3)
+    client.force_login(midwife)
+    heading = re.compile(r'id="h-followups">[^<]*<span class="tag">([^<]*)</span>')
+    listed = client.get("/reminders/worklist/")
+    assert len(listed.context["followups"]) == 2
+    assert heading.search(listed.content.decode()).group(1) == "3"
+    assert heading.search(client.get("/").content.decode()).group(1) == "2+"
