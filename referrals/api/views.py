@@ -215,6 +215,14 @@ class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
     def comments(self, request: Request, id=None) -> Response:
         referral = self._referral(id)
         if request.method == "GET":
+            # the two sides' messages about her: a read of her record
+            audit_record(
+                actor=request.user,
+                action=AuditAction.READ,
+                obj=referral,
+                patient_ids=[referral.pregnancy.patient.external_id],
+                changes={"part": "comments"},
+            )
             return Response(s.CommentSerializer(referral.comments.select_related("author"), many=True).data)
         body = s.CommentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
