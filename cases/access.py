@@ -437,8 +437,9 @@ def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: b
     """The pregnancy with external id ``pregnancy_id`` if ``actor`` may ``perm`` it.
 
     Raises ``NotFound`` when she may not see it (or it does not exist), ``PermissionDenied`` when she may
-    see it but not change it. A successful ``view`` writes a read audit row; a read that only
-    break-the-glass allows is flagged for review.
+    see it but not change it. With ``audit`` (the default) a successful access writes a read audit row,
+    for ``view`` and ``change`` alike (a form opened to change her record shows it); a read that only
+    break-the-glass allows is flagged for review. Callers that write their own audit row pass ``False``.
     """
     pregnancy_uuid = parse_uuid(pregnancy_id)
     if pregnancy_uuid is None or not getattr(actor, "is_authenticated", False):
@@ -465,7 +466,7 @@ def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: b
     pregnancy.actor_sees_ordinarily = ordinary
     if perm == "change" and not may_change:
         raise PermissionDenied()
-    if audit and perm == "view":
+    if audit:
         emergency = _emergency_access_used(actor, pregnancy)
         audit_record(
             actor=actor,

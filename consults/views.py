@@ -613,6 +613,7 @@ def schedule(request: HttpRequest, consult_id) -> HttpResponse:
         }
         for user in _candidates(form, consult, chosen)
     ]
+    _audit_read(request.user, consult)  # the page shows the woman and the clinical question
     return render(
         request,
         "consults/consult_schedule.html",
