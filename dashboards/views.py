@@ -25,7 +25,15 @@ from core.errors import NotFound, PermissionDenied, ValidationFailed
 from .access import DashboardScope, dashboard_scope
 from .indicators import BY_KEY, INDICATORS, TIMELINESS, TIMELINESS_BY_KEY, definition, value
 from .periods import Period, current_period, parse_period
-from .selectors import COHORT_RATES, COLORS, WOMEN_FLAGS, facility_breakdown, summary_get, women_list
+from .selectors import (
+    COHORT_RATES,
+    COLORS,
+    WOMEN_FLAGS,
+    facility_breakdown,
+    summary_get,
+    women_list,
+    women_total,
+)
 from .series import SERIES, series_get
 from .timeliness import CONSULT_URGENCIES, ESCALATION_LEVELS, REFERRAL_URGENCIES, timeliness_get
 
@@ -544,8 +552,9 @@ def _csv(figures: dict, key: str) -> str:
 def women(request: HttpRequest) -> HttpResponse:
     """The open pregnancies behind a census figure, for those who may read the women's records.
 
-    Queries: session, user, scope (region or facility), count, one page (woman and facility joined),
-    the audit insert naming the women shown.
+    Queries: session, user, scope (region or facility), count (the census figure's counters when she
+    sees every woman of the scope: ``women_total``), one page (woman and facility joined), the audit
+    insert naming the women shown.
     """
     try:
         scope, period = _resolve(request)
@@ -557,15 +566,6 @@ def women(request: HttpRequest) -> HttpResponse:
     flag = request.GET.get("flag") or None
     if (color and color not in COLORS) or (flag and flag not in WOMEN_FLAGS):
         return HttpResponse(_("Unknown colour or flag."), status=400, content_type="text/plain")
-    queryset = women_list(actor=request.user, scope=scope, color=color, flag=flag)
-    page = Paginator(queryset, WOMEN_PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_record(
-        actor=request.user,
-        action=AuditAction.LIST,
-        obj=("cases.pregnancy", ""),
-        patient_ids=[p.patient.external_id for p in page.object_list],
-        changes={"count": len(page.object_list), "query": request.GET.dict(), "page": "dashboard_women"},
-    )
     key = (
         f"by_color.{color}"
         if color
@@ -575,6 +575,19 @@ def women(request: HttpRequest) -> HttpResponse:
             "case_management": "under_case_management",
             "needs_referral": "needs_referral",
         }[flag]
+    )
+    queryset = women_list(actor=request.user, scope=scope, color=color, flag=flag)
+    paginator = Paginator(queryset, WOMEN_PAGE_SIZE)
+    total = women_total(actor=request.user, scope=scope, period=period, key=key)
+    if total is not None:
+        paginator.count = total  # the census figure: the same women, without counting their rows
+    page = paginator.get_page(request.GET.get("page"))
+    audit_record(
+        actor=request.user,
+        action=AuditAction.LIST,
+        obj=("cases.pregnancy", ""),
+        patient_ids=[p.patient.external_id for p in page.object_list],
+        changes={"count": len(page.object_list), "query": request.GET.dict(), "page": "dashboard_women"},
     )
     return render(
         request,

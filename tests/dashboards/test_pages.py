@@ -166,3 +166,51 @@ def test_a_trend_table_is_on_the_page_and_exports_the_same_weeks(client, supervi
     event = AuditEvent.objects.filter(action="export").get()
     assert event.changes["table"] == "series:red" and event.changes["format"] == "xlsx"
     assert client.get("/dashboards/export.csv", {"table": "series:nope"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"color": "red"},
+        {"color": "green"},
+        {"color": "ungraded"},
+        {"flag": "purple"},
+        {"flag": "needs_referral"},
+    ],
+)
+def test_the_womens_count_is_the_census_figure_without_counting_rows(
+    client, supervisor, cohort, home_facility, query
+):
+    """A supervisor sees every woman of her region: the list's count is the census figure (the counters),
+    equal to the rows it selects, and no statement counts pregnancies."""
+    from dashboards.access import dashboard_scope
+    from dashboards.selectors import women_list
+
+    PregnancyFactory(managing_facility=home_facility, risk_color="", purple=True, needs_referral=True)
+    PregnancyFactory(managing_facility=home_facility, risk_color="green", status="postpartum", purple=True)
+    client.force_login(supervisor)
+    client.get("/dashboards/women/", query)  # the session's first request stamps its refresh time
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/dashboards/women/", query)
+    scope = dashboard_scope(supervisor)
+    rows = women_list(actor=supervisor, scope=scope, color=query.get("color"), flag=query.get("flag")).count()
+    assert response.context["page"].paginator.count == rows > 0
+    assert not [
+        q for q in queries.captured_queries if 'COUNT(*) AS "__count" FROM "cases_pregnancy"' in q["sql"]
+    ]
+
+
+def test_someone_who_does_not_see_every_woman_of_the_scope_gets_her_rows_counted(
+    obstetrician, supervisor, cohort
+):
+    from django.utils import timezone
+
+    from dashboards.access import dashboard_scope
+    from dashboards.periods import current_period
+    from dashboards.selectors import women_total
+
+    scope = dashboard_scope(supervisor)  # the region of the city: the obstetrician works at one facility
+    period = current_period(timezone.localdate())
+    assert women_total(actor=obstetrician, scope=scope, period=period, key="by_color.red") is None
+    assert women_total(actor=supervisor, scope=scope, period=period, key="by_color.red") == 3
