@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, When
+from django.db.models import Case, F, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -816,7 +816,12 @@ def reports(request: HttpRequest) -> HttpResponse:
     if status in (ReportStatus.DUE, ReportStatus.SUBMITTED):
         qs = qs.filter(status=status)
     # Due reports first (the most urgent deadline on top), then the others, latest deadline first.
-    qs = qs.order_by(Case(When(status=ReportStatus.DUE, then=0), default=1), "due_at")
+    qs = qs.order_by(
+        Case(When(status=ReportStatus.DUE, then=0), default=1),
+        Case(When(status=ReportStatus.DUE, then=F("due_at"))).asc(nulls_last=True),
+        F("due_at").desc(),
+        "-id",
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     may_submit = has_action(user, Action.RECORD_CLINICAL) and user.facility_id is not None

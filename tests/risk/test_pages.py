@@ -493,3 +493,39 @@ def test_observations_need_change_access(client, supervisor, graded_pregnancy):
     client.force_login(supervisor)
     assert client.post(url(graded_pregnancy, "observations/"), {"sbp_mmhg": "120"}).status_code == 403
     assert not ObservationSet.objects.exists()
+
+
+def test_reports_are_due_first_soonest_deadline_on_top_then_the_others_latest_first(
+    client, obstetrician, supervisor, home_facility
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    hours = {"due": (30, -5, 10), "submitted": (-50, -2, -20)}  # deadlines from now
+    for status, offsets in hours.items():
+        for offset in offsets:
+            grade(
+                obstetrician,
+                PregnancyFactory(managing_facility=home_facility),
+                measurements={"pasp_mmhg": 55},
+            )
+            report = RiskReport.objects.order_by("-id").first()
+            RiskReport.objects.filter(pk=report.pk).update(
+                status=status,
+                due_at=now + dt.timedelta(hours=offset),
+                submitted_at=now if status == "submitted" else None,
+            )
+    rows = page(client, supervisor, "/risk/reports/").context["rows"]
+    shown = [
+        (row["report"].status, round((row["report"].due_at - now).total_seconds() / 3600)) for row in rows
+    ]
+    assert shown == [
+        ("due", -5),
+        ("due", 10),
+        ("due", 30),
+        ("submitted", -2),
+        ("submitted", -20),
+        ("submitted", -50),
+    ]
