@@ -125,9 +125,7 @@ class ScopedRows:
             return cursor.fetchone()[0]
 
     def _count_sql(self) -> tuple[str, list]:
-        first, rest = self.arms[0], Q()
-        for arm in self.arms[1:]:
-            rest |= arm
+        first = self.arms[0]
         sqls, params = [], []
         if self.first_total is not None and self.unfiltered:
             total_sql, total_params = self.first_total
@@ -143,7 +141,15 @@ class ScopedRows:
             sqls.append(f"({rest_sql})")
             params.extend(rest_params)
         elif len(self.arms) > 1 and not fast_rest:
-            parts.append(self.queryset.filter(rest).exclude(first))
+            # Each later arm counts the rows none of the arms before it holds: the follow-up arm (her
+            # facility as follow-up facility, managed elsewhere) is then one index condition that
+            # ``pregnancy_follow_up`` answers alone for a status filter (a community health centre follows
+            # up 40,000 women: 94 ms read from their rows, their ``OR`` with the grants), the rest a few rows.
+            for index, arm in enumerate(self.arms[1:], start=1):
+                part = self.queryset.filter(arm)
+                for earlier in self.arms[:index]:
+                    part = part.exclude(earlier)
+                parts.append(part)
         for part in parts:
             sql, part_params = part.order_by().values("pk").query.sql_with_params()
             sqls.append(f"(SELECT COUNT(*) FROM ({sql}) AS arm)")  # noqa: S608 - ORM-compiled, parametrised

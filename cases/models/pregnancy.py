@@ -121,10 +121,13 @@ class Pregnancy(BaseModel):
             models.Index(
                 fields=["managing_facility", "status", "next_visit_date"], name="pregnancy_worklist"
             ),
+            # with the managing facility: a status-filtered list counts the women followed up at a
+            # facility and managed elsewhere from this index alone (``ScopedRows._count_sql``)
             models.Index(
                 fields=["follow_up_facility", "status"],
                 name="pregnancy_follow_up",
                 condition=Q(follow_up_facility__isnull=False),
+                include=["managing_facility"],
             ),
             # list filters: EDD ranges and colour.
             models.Index(fields=["edd"], name="pregnancy_edd"),

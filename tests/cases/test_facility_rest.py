@@ -228,3 +228,40 @@ def test_the_follow_up_facility_is_copied_and_the_count_reads_her_facilitys_foll
     # her follow-up facility cleared: the granted woman is counted through her grant
     Pregnancy.objects.filter(pk=followed[1].pk).update(follow_up_facility=None)
     assert counted() == 5
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [{"status": "active"}, {"status": "postpartum"}, {"risk_color": "red"}, {"status__in": ["active"]}],
+)
+def test_a_filtered_count_counts_each_woman_once_whatever_arms_hold_her(
+    region_of_grants, outsider, home_facility, other_facility, condition
+):
+    """Each arm after the first counts the women the arms before it do not hold: a woman managed and
+    followed up at her facility, followed up there and granted to it, or granted twice is one woman."""
+    both = PregnancyFactory(managing_facility=home_facility, follow_up_facility=home_facility)
+    followed_and_granted = PregnancyFactory(
+        managing_facility=other_facility, follow_up_facility=home_facility
+    )
+    pregnancy_access_grant(
+        actor=outsider,
+        pregnancy=followed_and_granted,
+        facility=home_facility,
+        level=GrantLevel.READ,
+        reason="referral",
+    )
+    PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility, status="postpartum")
+    Pregnancy.objects.filter(pk__in=[both.pk, followed_and_granted.pk]).update(risk_color="red")
+    Pregnancy.objects.filter(pk__in=list(Pregnancy.objects.values_list("pk", flat=True))[::3]).update(
+        status="postpartum"
+    )
+    rows = pregnancy_list_rows(
+        actor=region_of_grants, queryset=Pregnancy.objects.filter(**condition), fields=PREGNANCY_LIST_VALUES
+    )
+    want = list(
+        Pregnancy.objects.filter(pregnancy_scope(region_of_grants, "view"), **condition)
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)
+    )
+    assert rows.count() == len(want) > 0
+    assert [row["external_id"] for row in rows[0:50]] == want
