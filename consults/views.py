@@ -613,7 +613,8 @@ def schedule(request: HttpRequest, consult_id) -> HttpResponse:
         }
         for user in _candidates(form, consult, chosen)
     ]
-    _audit_read(request.user, consult)  # the page shows the woman and the clinical question
+    if not post:  # opening the page shows the woman and the clinical question (its re-renders change nothing)
+        _audit_read(request.user, consult)
     return render(
         request,
         "consults/consult_schedule.html",

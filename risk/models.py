@@ -254,7 +254,9 @@ class CaseManagement(BaseModel, PregnancyFacilityCopy):
         indexes = [
             models.Index(fields=["manager", "status"], name="casemanagement_manager"),
             # the list, newest first: a region's page is its first rows in this order, not a sort of all
-            models.Index(fields=["-opened_at"], condition=Q(status="open"), name="casemanagement_open_newest"),
+            models.Index(
+                fields=["-opened_at"], condition=Q(status="open"), name="casemanagement_open_newest"
+            ),
             # who may see a case through her woman (``case_management_list``)
             models.Index(fields=["pregnancy_managing_facility_id"], name="casemanagement_woman_managed"),
             models.Index(
