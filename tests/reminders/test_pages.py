@@ -258,3 +258,38 @@ def test_the_list_heading_counts_every_window_that_needs_someone(client, midwife
     assert len(listed.context["followups"]) == 2
     assert heading.search(listed.content.decode()).group(1) == "3"
     assert heading.search(client.get("/").content.decode()).group(1) == "2+"
+
+
+def test_every_page_of_the_list_is_the_lists_rows_in_order_at_a_constant_cost(
+    client, midwife, home_facility, other_facility, monkeypatch, django_assert_num_queries
+):
+    """Unfiltered, a page's rows are read arm by arm (``_WalkedWorklist``): the same windows, in the same
+    order, as the whole list sorted, on every page; windows of women managed here and of women followed up
+    here from elsewhere interleave by deadline."""
+    from reminders.choices import WORKLIST_STATUSES
+    from reminders.selectors import followup_list
+
+    monkeypatch.setattr("reminders.views.PAGE_SIZE", 3)
+    _due_windows(home_facility, 4)
+    for _ in range(3):
+        woman = PregnancyFactory(managing_facility=other_facility, follow_up_facility=home_facility)
+        window = followup_recompute(pregnancy=woman)
+        followups_sweep(now=noon(window.remind_on))
+    FollowUp.objects.filter(pk__in=FollowUp.objects.order_by("id").values("pk")[:3]).update(status="overdue")
+    want = list(
+        followup_list(actor=midwife)
+        .filter(status__in=WORKLIST_STATUSES)
+        .values_list("external_id", flat=True)
+    )
+    assert (
+        len(want) == 7 and len({FollowUp.objects.get(external_id=w).managing_facility_id for w in want}) == 2
+    )
+    client.force_login(midwife)
+    client.get("/reminders/worklist/")  # the session's first request stamps its refresh time
+    got = []
+    for number in (1, 2, 3):
+        # user, count, the page's ids, their rows, the audit row
+        with django_assert_num_queries(5):
+            response = client.get("/reminders/worklist/", {"fpage": number})
+        got += [row.external_id for row in response.context["followups"]]
+    assert got == want
