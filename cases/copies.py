@@ -17,6 +17,9 @@ The table has ``pregnancy_id`` and two nullable ``bigint`` columns ``pregnancy_m
 Under READ COMMITTED a row written while her pregnancy is being transferred ends with the new values
 either way: the row trigger reads the pregnancy with a fresh snapshot, and the pregnancy's trigger
 updates the row after the writer's lock is released.
+
+Migrations call ``copy_sql``: what it returns is their history. Change the triggers with a new
+migration that replaces them, not by editing this function.
 """
 
 COPIED = ("managing_facility_id", "follow_up_facility_id")

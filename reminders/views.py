@@ -74,6 +74,8 @@ class _WalkedWorklist:
         return self.queryset.count()
 
     def __getitem__(self, window: slice) -> list:
+        if window.stop <= window.start:  # the empty first page of an empty list: nothing to read
+            return []
         return followup_worklist_first(actor=self.actor, limit=window.stop)[window.start : window.stop]
 
 

@@ -293,3 +293,10 @@ def test_every_page_of_the_list_is_the_lists_rows_in_order_at_a_constant_cost(
             response = client.get("/reminders/worklist/", {"fpage": number})
         got += [row.external_id for row in response.context["followups"]]
     assert got == want
+
+
+def test_an_empty_list_is_a_page_that_says_so(client, midwife):
+    client.force_login(midwife)
+    response = client.get("/reminders/worklist/")
+    assert response.status_code == 200 and response.context["followups"] == []
+    assert response.context["followup_page"].paginator.count == 0
