@@ -214,3 +214,24 @@ def test_someone_who_does_not_see_every_woman_of_the_scope_gets_her_rows_counted
     period = current_period(timezone.localdate())
     assert women_total(actor=obstetrician, scope=scope, period=period, key="by_color.red") is None
     assert women_total(actor=supervisor, scope=scope, period=period, key="by_color.red") == 3
+
+
+def test_whole_numbers_are_printed_with_their_thousands_grouped():
+    """Six-digit counts of a region read as 899,894; rates, text and empty figures are left alone."""
+    from django.template import Context, Template
+
+    page = Template(
+        "{% load numbers %}{{ a|grouped }} {{ b|grouped }} {{ c|grouped }} {{ d|grouped }} {{ e|grouped }}"
+    )
+    rendered = page.render(Context({"a": 899894, "b": 12, "c": 5.9, "d": "85%", "e": None}))
+    assert rendered == "899,894 12 5.9 85% None"
+
+
+def test_the_dashboard_cards_group_thousands(client, supervisor, home_facility):
+    from dashboards.models import CensusCounter
+
+    PregnancyFactory(managing_facility=home_facility, risk_color="red")
+    CensusCounter.objects.filter(facility=home_facility, key="status:active").update(n=123456)
+    client.force_login(supervisor)
+    html = client.get("/dashboards/").content.decode()
+    assert ">123,456<" in html and ">123456<" not in html
