@@ -17,8 +17,7 @@ from reminders.selectors import followup_list
 from risk.models import CaseManagement
 from risk.selectors import case_management_list
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
-
-from .cases.test_copies import care_task, case_management, follow_up
+from tests.rows import care_task, case_management, follow_up
 
 pytestmark = pytest.mark.django_db
 

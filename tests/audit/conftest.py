@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.choices import Role
-from cases.models import BreakGlassAccess, CareTask
-from consults.models import ActionItem, Consult
+from cases.models import BreakGlassAccess
+from consults.models import ActionItem
 from notifications.models import Alert, InboxItem
-from referrals.models import Referral
-from risk.models import CaseManagement, CatalogueVersion, RiskAssessment, RiskReport
+from risk.models import CatalogueVersion, RiskAssessment, RiskReport
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
+from tests.rows import care_task, case_management, consult, referral
 
 
 @pytest.fixture
@@ -32,32 +32,12 @@ def women(home_facility, obstetrician, midwife):
     for number, pregnancy in enumerate((first, second, hidden)):
         owner = obstetrician if pregnancy is not hidden else UserFactory(facility=elsewhere)
         facility = pregnancy.managing_facility
-        Referral.objects.create(
-            pregnancy=pregnancy,
-            from_facility=facility,
-            to_facility=FacilityFactory(),
-            direction="up",
-            urgency="urgent",
-            reason="Severe pre-eclampsia",
-            sending_clinician=owner,
-            requested_at=now,
-            clock_started_at=now,
-        )
-        consult = Consult.objects.create(
-            pregnancy=pregnancy,
-            requested_by=owner,
-            requesting_facility=facility,
-            coordinating_facility=facility,
-            urgency="routine",
-            status="requested",
-            question="Continue or terminate?",
-            specialties=["cardiology"],
-            requested_at=now,
-        )
+        referral(pregnancy, FacilityFactory(), owner, hours_ago=0)
+        the_consult = consult(pregnancy, facility, owner)
         if pregnancy is not hidden:
-            ActionItem.objects.create(consult=consult, owner=obstetrician, text="Echo", due=now.date())
-        CareTask.objects.create(pregnancy=pregnancy, kind="visit", facility=facility, due_at=now)
-        CaseManagement.objects.create(pregnancy=pregnancy, manager=owner, opened_at=now)
+            ActionItem.objects.create(consult=the_consult, owner=obstetrician, text="Echo", due=now.date())
+        care_task(pregnancy, facility)
+        case_management(pregnancy, facility, owner)
         alert = Alert.objects.create(
             kind="referral_requested",
             dedup_key=f"list-audit:{number}",

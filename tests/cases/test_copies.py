@@ -3,69 +3,15 @@ managements and follow-up windows by the database (``cases.copies``): set on ins
 transfers and follow-up changes, re-read when a row is written whole from a stale instance or moved to
 another pregnancy, left alone by an update of other columns."""
 
-import datetime as dt
-
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from cases.models import CareTask
-from consults.models import Consult
 from referrals.models import Referral
-from reminders.models import FollowUp
-from reminders.services import followup_recompute
-from risk.models import CaseManagement
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
+from tests.rows import care_task, case_management, consult, follow_up, referral
 
 pytestmark = pytest.mark.django_db
-
-
-def referral(pregnancy, to_facility, clinician):
-    when = timezone.now() - dt.timedelta(hours=1)
-    return Referral.objects.create(
-        pregnancy=pregnancy,
-        from_facility=pregnancy.managing_facility,
-        to_facility=to_facility,
-        direction="up",
-        urgency="urgent",
-        reason="Severe pre-eclampsia",
-        sending_clinician=clinician,
-        requested_at=when,
-        clock_started_at=when,
-    )
-
-
-def consult(pregnancy, to_facility, clinician):
-    return Consult.objects.create(
-        pregnancy=pregnancy,
-        requested_by=clinician,
-        requesting_facility=pregnancy.managing_facility,
-        coordinating_facility=to_facility,
-        urgency="routine",
-        status="requested",
-        question="Continue or terminate?",
-        specialties=["cardiology"],
-        requested_at=timezone.now(),
-    )
-
-
-def care_task(pregnancy, to_facility, clinician):
-    return CareTask.objects.create(
-        pregnancy=pregnancy, kind="visit", facility=to_facility, due_at=timezone.now()
-    )
-
-
-def case_management(pregnancy, to_facility, clinician):
-    return CaseManagement.objects.create(pregnancy=pregnancy, manager=clinician, opened_at=timezone.now())
-
-
-def follow_up(pregnancy, to_facility, clinician):
-    """Her window as the application opens it (``followup_recompute``: the facilities as it sees them)."""
-    pregnancy.edd = timezone.localdate() + dt.timedelta(days=140)
-    pregnancy.booked_on = timezone.localdate()
-    pregnancy.save(update_fields=["edd", "booked_on"])
-    followup_recompute(pregnancy=pregnancy)
-    return FollowUp.objects.exclude(status="closed").get(pregnancy=pregnancy)
 
 
 def copies(model, pk) -> tuple:

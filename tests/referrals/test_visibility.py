@@ -3,10 +3,7 @@ carries) gives exactly the referrals of the rule (the woman is one she may see, 
 to her facility and she takes part in referrals), for every kind of actor and every way a referral can be
 hers, also after transfers, follow-up changes and a merge have moved the women."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from accounts.choices import Role
 from cases.access import pregnancy_scope
@@ -15,24 +12,14 @@ from cases.models import Pregnancy
 from cases.services import break_glass_open, pregnancy_access_grant, pregnancy_access_grant_user
 from referrals.access import access_referral_by_id, referrals_visible_to, takes_part_in_referrals
 from referrals.models import Referral
+from tests import rows
 from tests.factories import FacilityFactory, PregnancyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def refer(pregnancy, from_facility, to_facility, clinician) -> Referral:
-    when = timezone.now() - dt.timedelta(hours=3)
-    return Referral.objects.create(
-        pregnancy=pregnancy,
-        from_facility=from_facility,
-        to_facility=to_facility,
-        direction="up",
-        urgency="urgent",
-        reason="Severe pre-eclampsia",
-        sending_clinician=clinician,
-        requested_at=when,
-        clock_started_at=when,
-    )
+    return rows.referral(pregnancy, to_facility, clinician, from_facility=from_facility, hours_ago=3)
 
 
 def _same_as_the_rule(actors) -> dict[str, int]:
