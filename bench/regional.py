@@ -11,7 +11,9 @@
    (production's settings: DEBUG off, persistent connections, audit on; plus the minimal comparison
    views), a private Redis (cache, sessions' cache, broker) on a unix socket.
 3. Load: wrk, 8 connections, authenticated (API token / session cookie), per endpoint a warm-up then
-   ``--duration`` seconds; then a mixed load weighted like a clinical day. Per endpoint: req/s,
+   ``--duration`` seconds (referral transitions: each request moves a different referral prepared
+   for the run, ``bench/load/referrals.py``); then a mixed load weighted like a clinical day.
+   Per endpoint: req/s,
    p50/p95/p99, errors, queries per request (counted in process), wrk's CPU share; for the worklist
    API, the case page and the dashboard summary also the minimal view running the same SQL and the
    plain SQL time.
@@ -43,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import log, report, targets, wrkrun  # noqa: E402
+from bench.load import log, report, scenarios, targets, wrkrun  # noqa: E402
 from bench.load.micro import MICRO, run_micro  # noqa: E402
 from bench.load.scenarios import ENDPOINTS, MINIMAL_FOR, MIXED_WEIGHTS  # noqa: E402
 from bench.load.server import Server  # noqa: E402
@@ -135,19 +137,19 @@ def manage(env: dict, *args: str) -> None:
     )
 
 
-def measure(server: Server, requests, args, name: str) -> dict:
+def measure(server: Server, load: scenarios.Load, args, name: str) -> dict:
     server.check_alive()
-    expect = 201 if requests[0].method == "POST" else 200
-    status, body = wrkrun.probe(server.base_url, requests[0])
-    if status != expect:
+    probe = load.probe
+    status, body = wrkrun.probe(server.base_url, probe)
+    if status != probe.expected_status:
         raise RuntimeError(
-            f"{requests[0].method} {requests[0].path} answered {status}, expected {expect}: "
+            f"{probe.method} {probe.path} answered {status}, expected {probe.expected_status}: "
             f"{body.decode(errors='replace')}"
         )
-    if args.warmup > 0:
+    if args.warmup > 0 and load.warmup:
         wrkrun.run_wrk(
             server.base_url,
-            requests,
+            load.warmup,
             seconds=args.warmup,
             connections=args.connections,
             threads=args.threads,
@@ -155,13 +157,20 @@ def measure(server: Server, requests, args, name: str) -> dict:
         )
     result = wrkrun.run_wrk(
         server.base_url,
-        requests,
+        load.run,
         seconds=args.duration,
         connections=args.connections,
         threads=args.threads,
         server_pids=server.worker_pids(),
         preexec_fn=_die_with_parent,
     )
+    if load.single_use:
+        result["rotation"] = len(load.run)
+        if result["requests"] > len(load.run):
+            result["note"] = (
+                f"sent {result['requests']:,} requests, {len(load.run):,} prepared: single-use requests "
+                "came round again (409s among the errors)"
+            )
     log(
         f"{name:<20} {result['rps']:>8,.0f} req/s  p50 {result['p50_ms']:6.1f}  p95 {result['p95_ms']:6.1f}  "
         f"p99 {result['p99_ms']:6.1f} ms  errors {result['error_count']}  "
@@ -270,8 +279,6 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        from bench.load import scenarios
-
         plan = scenarios.prepare(args, db_url, folder / "replay.json", log=log)
         results["run"] = {
             "database": urlsplit(db_url).path.lstrip("/"),
@@ -290,15 +297,22 @@ def main(argv: list[str] | None = None) -> int:
         results["notes"] += plan.notes
         log(f"starting gunicorn (2 workers) and a Celery worker on {server.base_url}…")
         server.start()
+        waiting, seconds = server.drain()
+        if waiting:
+            log(f"the Celery worker took {seconds:.0f} s for the {waiting:,} tasks preparing had queued")
+            results["notes"].append(
+                f"{waiting:,} Celery tasks queued while preparing (alert deliveries of the prepared "
+                f"referrals) were run before the first measurement ({seconds:.0f} s)"
+            )
         for name in args.endpoints:
             try:
                 if name == "mixed":
-                    requests = wrkrun.weighted_rotation(
-                        {k: (w, plan.requests[k]) for k, w in MIXED_WEIGHTS.items() if k in plan.requests}
-                    )
-                    results["endpoints"]["mixed"] = measure(server, requests, args, "mixed") | {
-                        "weights": {k: w for k, w in MIXED_WEIGHTS.items() if k in plan.requests}
+                    load = scenarios.load_for(plan, "mixed", args)
+                    results["endpoints"]["mixed"] = measure(server, load, args, "mixed") | {
+                        "weights": scenarios.mixed_weights(plan)
                     }
+                    if results["endpoints"]["mixed"].get("note"):
+                        results["notes"].append(f"mixed: {results['endpoints']['mixed']['note']}")
                     left_out = sorted(set(MIXED_WEIGHTS) - set(plan.requests))
                     if left_out:
                         results["notes"].append(
@@ -309,14 +323,17 @@ def main(argv: list[str] | None = None) -> int:
                     results["endpoints"][name] = {"failed": plan.skipped.get(name, "no requests prepared")}
                     failed = True
                     continue
-                result = measure(server, plan.requests[name], args, name)
+                result = measure(server, scenarios.load_for(plan, name, args), args, name)
                 result["queries"] = plan.queries.get(name)
                 if name in MINIMAL_FOR:
+                    minimal = plan.minimal_requests[name]
                     result["minimal"] = measure(
-                        server, plan.minimal_requests[name], args, f"{name} (minimal)"
+                        server, scenarios.Load(minimal[0], minimal, minimal), args, f"{name} (minimal)"
                     )
                     result["plain_sql"] = plan.plain_sql.get(name)
                 results["endpoints"][name] = result
+                if result.get("note"):
+                    results["notes"].append(f"{name}: {result['note']}")
             except (RuntimeError, ValueError) as exc:
                 log(f"{name} failed: {exc}")
                 results["endpoints"][name] = {"failed": str(exc)}

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.load.wrkrun import Request
+from bench.load import referrals
+from bench.load.wrkrun import Request, weighted_rotation
 
 # name -> (who sends it, what): the order is the order of the runs
 ENDPOINTS = {
@@ -24,6 +25,10 @@ ENDPOINTS = {
     "dashboard_summary": "supervisor: GET /api/v1/dashboard/summary/ (token)",
     "visit_entry": "clinician: POST /api/v1/pregnancies/<id>/visits/ rotating (token; grading + audit)",
     "consult_board": "MDT coordinator: GET /consults/board/ (session)",
+    "referral_transition": (
+        "township obstetricians and the county's: POST a referral, accept, depart, arrive, complete "
+        "with the return summary, in turn (token; each request moves a different prepared referral)"
+    ),
 }
 # Endpoints measured against a minimal view running the same read SQL in the same run.
 MINIMAL_FOR = ("worklist_api", "case_page", "dashboard_summary")
@@ -35,7 +40,10 @@ MIXED_WEIGHTS = {
     "dashboard_summary": 15,
     "visit_entry": 10,
     "consult_board": 5,
+    "referral_transition": 5,
 }
+# Endpoints whose requests each change something once: prepared per run, handed out once (``SingleUse``).
+SINGLE_USE = ("referral_transition",)
 PROXY = {"X-Forwarded-Proto": "https"}  # what the TLS-terminating reverse proxy adds
 ROTATE = 200  # pregnancies in the rotation of case pages and visits
 MINIMAL_VARIANTS = 20  # case pages whose SQL the minimal view replays
@@ -81,6 +89,60 @@ class Plan:
     users: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    single_use: dict[str, referrals.SingleUse] = field(default_factory=dict)
+
+
+@dataclass
+class Load:
+    """What one measurement sends: a probe first (its status checked), then warm-up and measured runs."""
+
+    probe: Request
+    warmup: list[Request]
+    run: list[Request]
+    single_use: bool = False  # the run's requests each work once: a wrap-around shows as errors
+
+
+def load_for(plan: Plan, name: str, args) -> Load:
+    """The requests of one endpoint, or of the mixed load, for one measurement. Single-use requests
+    are taken from their prepared pool, a separate share for the probe, the warm-up and the run."""
+    if name == "mixed":
+        return _mixed_load(plan, args)
+    if name not in plan.single_use:
+        requests = plan.requests[name]
+        return Load(requests[0], requests, requests)
+    pool = plan.single_use[name]
+    return Load(
+        pool.take(1)[0],
+        pool.take(referrals.budget(args.warmup, referrals.RATE)),
+        pool.take(referrals.budget(args.duration, referrals.RATE)),
+        single_use=True,
+    )
+
+
+def mixed_weights(plan: Plan) -> dict[str, int]:
+    return {k: w for k, w in MIXED_WEIGHTS.items() if k in plan.requests}
+
+
+def _mixed_load(plan: Plan, args) -> Load:
+    weights = mixed_weights(plan)
+    total = sum(weights.values())
+
+    def rotation(seconds: float) -> list[Request]:
+        groups, length = {}, None
+        for k, w in weights.items():
+            if k in plan.single_use:
+                reqs = plan.single_use[k].take(referrals.budget(seconds, referrals.MIXED_RATE * w / total))
+                # whole turns of the weights only, so that no single-use request comes round twice
+                turns = (len(reqs) // w) * total
+                length = turns if length is None else min(length, turns)
+            else:
+                reqs = plan.requests[k]
+            groups[k] = (w, reqs)
+        return weighted_rotation(groups, length)
+
+    probe = next(plan.requests[k][0] for k in weights if k not in plan.single_use)
+    warmup = rotation(args.warmup) if args.warmup > 0 else []
+    return Load(probe, warmup, rotation(args.duration), single_use=bool(set(weights) & set(plan.single_use)))
 
 
 class Actor:
@@ -124,17 +186,18 @@ class Actor:
         )
 
 
-def capture(actor: Actor, request: Request, expect: int) -> list[dict]:
-    """The SQL of one request (after a warm-up one); fails clearly on an unexpected status."""
+def capture(actor: Actor, request: Request, expect: int, *, warm_up: Request | None = None) -> list[dict]:
+    """The SQL of one request (after a warm-up one, ``request`` again unless ``warm_up`` is given: a
+    single-use request works once); fails clearly on an unexpected status."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for attempt in ("warm-up", "measured"):
+    for attempt, sent in (("warm-up", warm_up or request), ("measured", request)):
         with CaptureQueriesContext(connection) as ctx:
-            response = actor.call(request)
+            response = actor.call(sent)
         if response.status_code != expect:
             raise RuntimeError(
-                f"{request.method} {request.path} as {actor.user.username} ({attempt}): "
+                f"{sent.method} {sent.path} as {actor.user.username} ({attempt}): "
                 f"{response.status_code}, expected {expect}: {response.content[:300]!r}"
             )
     return list(ctx.captured_queries)
@@ -209,5 +272,43 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
             f"{name}: {plan.queries[name]} queries per request"
             + (f"; plain SQL p95 {plan.plain_sql[name]['p95_ms']:.2f} ms" if name in plan.plain_sql else "")
         )
+    if {"referral_transition", "mixed"} & set(args.endpoints):
+        _prepare_transitions(plan, args, clinician, log)
     write_replay_file(replay_path, replay)
     return plan
+
+
+def _prepare_transitions(plan: Plan, args, receiver: Actor, log) -> None:
+    """Referrals at every step's starting status, enough for this run; queries counted per step."""
+    import time
+
+    share = MIXED_WEIGHTS["referral_transition"] / sum(MIXED_WEIGHTS.values())
+    count = referrals.needed(
+        warmup=args.warmup,
+        duration=args.duration,
+        alone="referral_transition" in args.endpoints,
+        mixed_share=share if "mixed" in args.endpoints else 0,
+    )
+    per_step = -(-count // len(referrals.STEPS))
+    started = time.monotonic()
+    try:
+        senders = [Actor(u.username) for u in referrals.senders_for(receiver.user)]
+        requests, counted = referrals.prepare(receiver, senders, per_step, log=log)
+        queries = {}
+        for step, ((_, warm_up), (actor, request)) in counted.items():
+            queries[step] = len(capture(actor, request, request.expected_status, warm_up=warm_up))
+    except RuntimeError as exc:
+        plan.skipped["referral_transition"] = str(exc)
+        log(f"referral_transition: cannot be measured: {exc}")
+        return
+    plan.requests["referral_transition"] = requests
+    plan.single_use["referral_transition"] = referrals.SingleUse(requests)
+    plan.queries["referral_transition"] = max(queries.values())
+    plan.users["township obstetricians"] = ", ".join(a.describe() for a in senders)
+    plan.notes.append(
+        f"referral transitions: {len(requests):,} referrals prepared at their step's starting status in "
+        f"{time.monotonic() - started:.0f} s, from {len(senders)} townships to "
+        f"{receiver.user.facility}; queries per step: "
+        + ", ".join(f"{step} {n}" for step, n in queries.items())
+    )
+    log(f"referral_transition: {len(requests):,} prepared; queries per step {queries}")

@@ -74,6 +74,21 @@ class Server:
         self.wait_http()
         self.celery.wait_ready()
 
+    def drain(self, timeout: float = 600, queue: str = "celery") -> tuple[int, float]:
+        """Wait until the Celery worker has taken every task waiting in the broker (the alert deliveries
+        that preparing referrals queued, say), so that no backlog competes with a measured run for the
+        two cores; ``(tasks waiting at the start, seconds waited)``. Raises if the queue does not empty."""
+        client = self.redis.client()
+        waiting = client.llen(queue)
+        started = time.monotonic()
+        while client.llen(queue):
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"{client.llen(queue)} Celery tasks still waiting after {timeout:.0f} s")
+            time.sleep(0.5)
+        if waiting:
+            time.sleep(2)  # the last ones taken (prefetch 1) finish
+        return waiting, time.monotonic() - started
+
     def wait_http(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -25,6 +25,9 @@ TARGETS: dict[str, Target] = {
     "dashboard_summary": Target(min_rps=1000, max_p95_ms=10),
     "visit_entry": Target(min_rps=300, max_p95_ms=30),
     "mixed": Target(min_rps=400, zero_errors=True),
+    # no rate is asked of the referral steps; every one of them must succeed (a 409 would be a step
+    # sent twice: the prepared referrals ran out)
+    "referral_transition": Target(zero_errors=True),
 }
 
 

@@ -29,6 +29,11 @@ class Request:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
+    expect: int | None = None  # the status a probe must answer; None: 201 for a POST, else 200
+
+    @property
+    def expected_status(self) -> int:
+        return self.expect or (201 if self.method == "POST" else 200)
 
 
 def _lua_string(value: str) -> str:

@@ -353,3 +353,37 @@ def test_a_list_redacts_every_summary_with_one_read_of_the_sensitive_codes(
         assert [row["clinical_summary"]["criteria"] for row in rows] == [
             ["restricted", "Y-HEME-ANEMIA"]
         ] * total
+
+
+def test_each_step_answers_with_the_referral_as_it_now_stands(
+    api, obstetrician, centre_doctor, other_centre_doctor, pregnancy, centre, other_centre
+):
+    """A step answers with the referral it moved, not read again: the answer must equal a fresh reading
+    of it (its status, times, who accepted, the return summary, the redirect link)."""
+
+    def fresh(user, referral_id):
+        return api.as_user(user).get(f"/api/v1/referrals/{referral_id}/").json()
+
+    first = refer(api, obstetrician, pregnancy, centre, urgency="emergency")
+    assert first.status_code == 201 and first.json() == fresh(obstetrician, first.json()["id"])
+    moved = step(
+        api,
+        centre_doctor,
+        first.json()["id"],
+        "redirect",
+        to_facility=str(other_centre.external_id),
+        reason="Needs cardiac surgery on site",
+    )
+    assert moved.json()["redirected_to"] and moved.json() == fresh(centre_doctor, first.json()["id"])
+    linked = moved.json()["redirected_to"]
+    walk = [
+        (other_centre_doctor, "accept", {}),
+        (obstetrician, "depart", {"transport": "ambulance_120", "escort": "Midwife"}),
+        (other_centre_doctor, "arrive", {}),
+        (other_centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}),
+    ]
+    for user, name, body in walk:
+        response = step(api, user, linked, name, **body)
+        assert response.status_code == 200, response.content
+        assert response.json() == fresh(user, linked), name
+    assert response.json()["status"] == "completed" and response.json()["return_findings"] == "Stable"

@@ -10,6 +10,7 @@ from cases.access import pregnancy_scope
 from cases.choices import GrantLevel
 from cases.models import Pregnancy
 from cases.services import break_glass_open, pregnancy_access_grant, pregnancy_access_grant_user
+from core.errors import NotFound
 from referrals.access import access_referral_by_id, referrals_visible_to, takes_part_in_referrals
 from referrals.models import Referral
 from tests import rows
@@ -23,7 +24,8 @@ def refer(pregnancy, from_facility, to_facility, clinician) -> Referral:
 
 
 def _same_as_the_rule(actors) -> dict[str, int]:
-    """Each actor's referrals as a list, and one by one by key (as a referral's page asks), equal the rule
+    """Each actor's referrals as a list, and one by one by key (as a referral's page and each step ask),
+    equal the rule
     checked on each referral's current woman; how many each sees."""
     seen = {}
     for actor in actors:
@@ -42,6 +44,12 @@ def _same_as_the_rule(actors) -> dict[str, int]:
         for referral in Referral.objects.all():
             one = referrals_visible_to(actor).filter(external_id=referral.external_id).exists()
             assert one == (referral.pk in listed), (actor.username, referral.pk)
+            # the one-referral read (her facility's sides first, then the whole rule) agrees
+            try:
+                opened = access_referral_by_id(actor, referral.external_id).pk == referral.pk
+            except NotFound:
+                opened = False
+            assert opened == (referral.pk in listed), (actor.username, referral.pk)
         seen[actor.username] = len(listed)
     return seen
 
