@@ -3,7 +3,6 @@
     .venv/bin/python bench/regional.py [--scale 1000000] [--duration 20] [--warmup 5]
         [--only worklist_api,case_page,…] [--skip-seed] [--skip-micro] [--micro grading,followup,reminders]
         [--seed-args "…"] [--clinician obstetrician] [--supervisor sup.guangxi] [--coordinator coordinator]
-        [--transitions]
 
 1. Database: ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/ms_bench``), created
    if missing and migrated; seeded with ``manage.py seed_demo --pregnancies SCALE`` unless it already
@@ -12,9 +11,9 @@
    (production's settings: DEBUG off, persistent connections, audit on; plus the minimal comparison
    views), a private Redis (cache, sessions' cache, broker) on a unix socket.
 3. Load: wrk, 8 connections, authenticated (API token / session cookie), per endpoint a warm-up then
-   ``--duration`` seconds (referral transitions, with ``--transitions`` only: each request moves a
-   different referral prepared for the run, ``bench/load/referrals.py``); then a mixed load weighted
-   like a clinical day.
+   ``--duration`` seconds (referral transitions: each request moves a different referral prepared for
+   the run, ``bench/load/referrals.py``, and what the run left open is closed after it); then a mixed
+   load weighted like a clinical day.
    Per endpoint: req/s,
    p50/p95/p99, errors, queries per request (counted in process), wrk's CPU share; for the worklist
    API, the case page and the dashboard summary also the minimal view running the same SQL and the
@@ -49,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import log, report, scenarios, targets, wrkrun  # noqa: E402
 from bench.load.micro import MICRO, run_micro  # noqa: E402
-from bench.load.scenarios import ENDPOINTS, MINIMAL_FOR, MIXED_WEIGHTS, OPT_IN  # noqa: E402
+from bench.load.scenarios import ENDPOINTS, MINIMAL_FOR, MIXED_WEIGHTS  # noqa: E402
 from bench.load.server import Server  # noqa: E402
 from tests.notifications.processes import PrivateRedis, _die_with_parent  # noqa: E402
 
@@ -221,18 +220,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--coordinator", default="coordinator", help="the MDT coordinator of the consult board"
     )
-    parser.add_argument(
-        "--transitions",
-        action="store_true",
-        help="also drive referral transitions, alone and in the mixed load (each run leaves referrals open)",
-    )
     parser.add_argument("--results", default=str(report.RESULTS), help="folder for the results files")
     args = parser.parse_args(argv)
     known = [*ENDPOINTS, "mixed"]
-    default = [e for e in known if args.transitions or e not in OPT_IN]
-    args.endpoints = [e.strip() for e in args.only.split(",") if e.strip()] or default
-    # the mixed load sends referral steps only when asked for them (by name or --transitions)
-    args.transitions = args.transitions or bool(set(OPT_IN) & set(args.endpoints))
+    args.endpoints = [e.strip() for e in args.only.split(",") if e.strip()] or known
     unknown = sorted(set(args.endpoints) - set(known))
     if unknown:
         parser.error(f"unknown endpoint(s) {', '.join(unknown)}; known: {', '.join(known)}")
@@ -349,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
                 results["endpoints"][name] = {"failed": str(exc)}
                 failed = True
         server.stop()
+        closed = scenarios.close_transitions(plan, log)
+        if closed:
+            results["notes"].append(f"referrals the run left open, closed after it: {closed}")
         if args.micro_list:
             results["micro"] = run_micro(args.micro_list, env, db_url, folder)
             failed = failed or any(v.get("failed") for v in results["micro"].values())

@@ -44,11 +44,6 @@ MIXED_WEIGHTS = {
 }
 # Endpoints whose requests each change something once: prepared per run, handed out once (``SingleUse``).
 SINGLE_USE = ("referral_transition",)
-# Driven only when asked for (``--transitions`` or by name), alone and in the mixed load: a run leaves
-# most of its referrals open, each with a grant to the clinician's hospital, and the next run's
-# worklist reads more grants (after seven runs of some 2,000 referrals, 21,000 active grants there
-# made her list's SQL take 57 ms at p95, 3 ms before). Closing them after the run is not built yet.
-OPT_IN = ("referral_transition",)
 PROXY = {"X-Forwarded-Proto": "https"}  # what the TLS-terminating reverse proxy adds
 ROTATE = 200  # pregnancies in the rotation of case pages and visits
 MINIMAL_VARIANTS = 20  # case pages whose SQL the minimal view replays
@@ -95,6 +90,8 @@ class Plan:
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     single_use: dict[str, referrals.SingleUse] = field(default_factory=dict)
+    # (the receiving clinician, the township senders) of the referral transitions
+    transition_parties: tuple | None = None
 
 
 @dataclass
@@ -223,6 +220,13 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
         "supervisor": supervisor.describe(),
         "coordinator": coordinator.describe(),
     }
+    if {"referral_transition", "mixed"} & set(args.endpoints):
+        senders = [Actor(u.username) for u in referrals.senders_for(clinician.user)]
+        plan.transition_parties = (clinician, senders)
+        # an interrupted run's referrals first: they would sit in the lists read below
+        closed = close_transitions(plan, log)
+        if closed:
+            plan.notes.append(f"referrals an earlier run left open closed before this one: {closed}")
     active = list(
         pregnancy_list(actor=clinician.user)
         .filter(status="active", managing_facility_id=clinician.user.facility_id)
@@ -277,13 +281,26 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
             f"{name}: {plan.queries[name]} queries per request"
             + (f"; plain SQL p95 {plan.plain_sql[name]['p95_ms']:.2f} ms" if name in plan.plain_sql else "")
         )
-    if args.transitions and {"referral_transition", "mixed"} & set(args.endpoints):
-        _prepare_transitions(plan, args, clinician, log)
+    if plan.transition_parties is not None:
+        _prepare_transitions(plan, args, log)
     write_replay_file(replay_path, replay)
     return plan
 
 
-def _prepare_transitions(plan: Plan, args, receiver: Actor, log) -> None:
+def close_transitions(plan: Plan, log) -> str:
+    """Close the bench referrals left open (``referrals.close_left_open``); what was closed, or ``""``."""
+    if plan.transition_parties is None:
+        return ""
+    receiver, senders = plan.transition_parties
+    closed = referrals.close_left_open(receiver, senders, log=log)
+    if not sum(closed.values()):
+        return ""
+    done = f"{closed['cancelled']:,} cancelled, {closed['completed']:,} completed"
+    log(f"referral transitions: left open: {done}")
+    return done
+
+
+def _prepare_transitions(plan: Plan, args, log) -> None:
     """Referrals at every step's starting status, enough for this run; queries counted per step."""
     import time
 
@@ -297,7 +314,7 @@ def _prepare_transitions(plan: Plan, args, receiver: Actor, log) -> None:
     per_step = -(-count // len(referrals.STEPS))
     started = time.monotonic()
     try:
-        senders = [Actor(u.username) for u in referrals.senders_for(receiver.user)]
+        receiver, senders = plan.transition_parties
         requests, counted = referrals.prepare(receiver, senders, per_step, log=log)
         queries = {}
         for step, ((_, warm_up), (actor, request)) in counted.items():

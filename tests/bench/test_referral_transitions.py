@@ -76,6 +76,65 @@ def test_every_prepared_request_moves_its_referral_once_and_a_second_time_is_ref
 
 
 @pytest.mark.django_db
+def test_what_a_run_left_open_is_closed_and_nothing_else(county_network):
+    """After a run each step has moved its referral one step and the unsent ones stand where they were
+    prepared; closing cancels the requested and accepted ones (the hospital's grant goes) and completes
+    the rest (she is then managed at the hospital). Referrals a clinician made are not touched."""
+    from guardian.shortcuts import get_groups_with_perms
+
+    from facilities.services import facility_access_group_name
+    from referrals import services
+
+    _women(county_network, 12)
+    receiver = scenarios.Actor("county.ob")
+    senders = [scenarios.Actor(u.username) for u in county_network.senders]
+    requests, _ = referrals.prepare(receiver, senders, 2)
+    by_token = {a.api_headers["Authorization"]: a for a in [receiver, *senders]}
+    for request in requests[:5]:  # one turn sent, one turn left unsent
+        assert by_token[request.headers["Authorization"]].call(request).status_code == request.expected_status
+    # a clinician's own referral from a township to the hospital, and one of the bench's to elsewhere
+    theirs = services.referral_request(
+        actor=county_network.senders[0],
+        pregnancy=PregnancyFactory(managing_facility=county_network.townships[0]),
+        to_facility=county_network.hospital,
+        urgency="urgent",
+        reason="胎动减少 (reduced fetal movements)",
+    )
+    elsewhere = services.referral_request(
+        actor=county_network.senders[1],
+        pregnancy=PregnancyFactory(managing_facility=county_network.townships[1]),
+        to_facility=FacilityFactory(region=county_network.hospital.region, critical_care_level="county"),
+        urgency="urgent",
+        reason=referrals.REASON,
+    )
+    bench = Referral.objects.filter(reason=referrals.REASON, to_facility=county_network.hospital)
+    before = Counter(bench.values_list("status", flat=True))
+    # four of each step's starting status (two for counting its queries, two for the run; a request
+    # step makes its referral when sent), one turn moved one step on
+    assert before == {"requested": 4, "accepted": 4, "departed": 4, "arrived": 4, "completed": 1}
+
+    closed = referrals.close_left_open(receiver, senders, log=lambda message: None)
+
+    assert closed == {"cancelled": 8, "completed": 8}
+    assert Counter(bench.values_list("status", flat=True)) == {"cancelled": 8, "completed": 9}
+    for referral in bench.filter(status="cancelled").select_related("pregnancy"):
+        assert referral.pregnancy.managing_facility_id == referral.from_facility_id
+        groups = get_groups_with_perms(referral.pregnancy, attach_perms=True)
+        assert facility_access_group_name(county_network.hospital.external_id) not in {g.name for g in groups}
+    for referral in bench.filter(status="completed").select_related("pregnancy"):
+        assert referral.pregnancy.managing_facility_id == county_network.hospital.pk
+        assert referral.return_findings == referrals.COMPLETE["summary"]
+    theirs.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert theirs.status == elsewhere.status == "requested"
+    # nothing left: a second closing finds none
+    assert referrals.close_left_open(receiver, senders, log=lambda message: None) == {
+        "cancelled": 0,
+        "completed": 0,
+    }
+
+
+@pytest.mark.django_db
 def test_when_the_townships_run_out_of_women_new_ones_are_booked_there(county_network):
     already = {p.pk for p in _women(county_network, 3)}  # 6 of the 20 needed
     receiver = scenarios.Actor("county.ob")
