@@ -6,10 +6,9 @@ Only these services grant and revoke object permissions; only ``access.py`` chec
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
@@ -20,7 +19,13 @@ from facilities.models import Facility
 from facilities.services import facility_access_group
 
 from ..choices import GrantLevel
-from ..models import BreakGlassAccess, Pregnancy, PregnancyGrant
+from ..models import (
+    BreakGlassAccess,
+    Pregnancy,
+    PregnancyGrant,
+    PregnancyGroupObjectPermission,
+    PregnancyUserObjectPermission,
+)
 
 MIN_REASON_LENGTH = 10
 
@@ -48,12 +53,51 @@ def _record(*, pregnancy: Pregnancy, grantee: dict, level: str | None, reason: s
     wanted: set[str] = set()
     if levels:
         wanted.update(_codenames(GrantLevel.WRITE if GrantLevel.WRITE in levels else GrantLevel.READ))
-    holder = grantee.get("user") or facility_access_group(facility=grantee["facility"])
-    for codename in _codenames(GrantLevel.WRITE):
-        if codename in wanted:
-            assign_perm(f"cases.{codename}", holder, pregnancy)
-        else:
-            remove_perm(f"cases.{codename}", holder, pregnancy)
+    if "user" in grantee:
+        _set_permissions(PregnancyUserObjectPermission, "user_id", grantee["user"].pk, pregnancy.pk, wanted)
+    else:
+        group = facility_access_group(facility=grantee["facility"])
+        _set_permissions(PregnancyGroupObjectPermission, "group_id", group.pk, pregnancy.pk, wanted)
+
+
+def _set_permissions(model, holder_column: str, holder_id: int, pregnancy_id: int, wanted: set[str]) -> None:
+    """Make the holder's guardian permissions on the pregnancy exactly ``wanted`` (of ``_codenames``), in
+    one statement: what ``assign_perm`` and ``remove_perm`` did for each codename in eight to ten
+    (permission look-ups, select-then-insert in a savepoint, select-then-delete), on every referral and
+    consult step that grants (issue #9). The rows are guardian's own (its direct foreign-key models, the
+    same columns and unique key), so its checks read them as before; the database copies the pregnancy's
+    columns onto an inserted row (``cases/0007``)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    quote = connection.ops.quote_name
+    table, holder = quote(model._meta.db_table), quote(holder_column)
+    permission, content_type = quote(Permission._meta.db_table), quote(ContentType._meta.db_table)
+    all_codenames = _codenames(GrantLevel.WRITE)
+    # table and column names from the models; every value a parameter
+    sql = (
+        f"WITH perms AS (SELECT p.id, p.codename = ANY(%s) AS wanted FROM {permission} p "  # noqa: S608
+        f"JOIN {content_type} ct ON ct.id = p.content_type_id "
+        "WHERE ct.app_label = %s AND ct.model = %s AND p.codename = ANY(%s)), "
+        f"gone AS (DELETE FROM {table} WHERE {holder} = %s AND content_object_id = %s "
+        "AND permission_id IN (SELECT id FROM perms WHERE NOT wanted)) "
+        f"INSERT INTO {table} ({holder}, permission_id, content_object_id) "
+        "SELECT %s, id, %s FROM perms WHERE wanted "
+        f"ON CONFLICT ({holder}, permission_id, content_object_id) DO NOTHING"
+    )
+    meta = Pregnancy._meta
+    params = [
+        sorted(wanted),
+        meta.app_label,
+        meta.model_name,
+        all_codenames,
+        holder_id,
+        pregnancy_id,
+        holder_id,
+        pregnancy_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @transaction.atomic
