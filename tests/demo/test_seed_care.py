@@ -68,6 +68,22 @@ def seed() -> str:
     return out.getvalue()
 
 
+# The care step draws each woman's grades, referral and consult from her pregnancy id (``pg_temp.u(id,
+# channel)``, ``demo/builders/care/plan.py``), and ids come from a sequence that rolled-back tests still
+# advance: the region this module saw depended on which tests had run before it in the same database, and
+# one order gave 2,000 women no referral in flight. From a fixed first id the region is the same each run.
+FIRST_PREGNANCY_ID = 50_000_000
+
+
+def pin_pregnancy_ids() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM cases_pregnancy")
+        assert cursor.fetchone()[0] < FIRST_PREGNANCY_ID, "committed pregnancies above the pinned ids"
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('cases_pregnancy', 'id'), %s, false)", [FIRST_PREGNANCY_ID]
+        )
+
+
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in (Pregnancy, *MODELS)}
 
@@ -78,6 +94,7 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ensure_national_catalogue()  # set up before the per-test fixture that reloads it after a flush
     with django_db_blocker.unblock(), transaction.atomic():
+        pin_pregnancy_ids()
         audit_rows = AuditEvent.objects.count()
         output = seed()
         assert AuditEvent.objects.count() == audit_rows  # a synthetic seed is not a clinical action
