@@ -77,7 +77,22 @@ def _move(referral: Referral, from_statuses, to_status: str, **fields) -> None:
         raise InvalidTransition(
             _("This referral is “%(status)s”: the step is no longer possible.") % {"status": S(current).label}
         )
+    _reload(referral)
+
+
+def _reload(referral: Referral) -> None:
+    """The referral's row as it now stands, keeping the woman, facilities and people it was read with
+    when the step did not change which they are: ``refresh_from_db`` forgets them all, and the step's
+    grant, alert and audit then read them again (four queries a step, issue #9)."""
+    kept = [
+        (field, field.get_cached_value(referral))
+        for field in referral._meta.concrete_fields
+        if field.is_relation and field.is_cached(referral)
+    ]
     referral.refresh_from_db()
+    for field, related in kept:
+        if related is not None and getattr(referral, field.attname) == related.pk:
+            field.set_cached_value(referral, related)
 
 
 def _audit(actor, referral: Referral, action: str = AuditAction.TRANSITION, **changes) -> None:
@@ -421,7 +436,7 @@ def referral_redirect(*, actor, referral: Referral, to_facility, reason: str) ->
         decided_at=referral.decided_at,
     )
     Referral.objects.filter(pk=referral.pk).update(redirected_to=linked)
-    referral.refresh_from_db()
+    _reload(referral)
     _audit(
         actor,
         referral,

@@ -387,3 +387,23 @@ def test_each_step_answers_with_the_referral_as_it_now_stands(
         assert response.status_code == 200, response.content
         assert response.json() == fresh(user, linked), name
     assert response.json()["status"] == "completed" and response.json()["return_findings"] == "Stable"
+
+
+def test_each_step_costs_a_fixed_number_of_queries(
+    api, obstetrician, centre_doctor, pregnancy, centre, django_assert_num_queries
+):
+    """Through the API, each step of the loop (the token, the referral with what the step needs, the move,
+    the grant, the alerts, the audit): a step no longer reads its woman and facilities again after the
+    move (``_reload`` keeps them), which cost four queries a step (24, 18, 16, 30 before)."""
+    referral_id = refer(api, obstetrician, pregnancy, centre).json()["id"]
+    walk = [
+        (centre_doctor, "accept", {}, 20),
+        (obstetrician, "depart", {"transport": "ambulance_120", "escort": "Midwife"}, 14),
+        (centre_doctor, "arrive", {}, 12),
+        (centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}, 26),
+    ]
+    for user, name, body, queries in walk:
+        client = api.as_user(user)
+        with django_assert_num_queries(queries):
+            response = client.post(f"/api/v1/referrals/{referral_id}/{name}/", body, format="json")
+        assert response.status_code == 200, (name, response.content)
