@@ -27,7 +27,7 @@ from .access import access_followup_by_id
 from .choices import WORKLIST_STATUSES
 from .filtersets import FollowUpFilterSet
 from .forms import FollowUpDecisionForm
-from .selectors import followup_list, followup_worklist_first
+from .selectors import WalkedWindows, followup_list, followup_worklist_first
 
 PAGE_SIZE = 25
 
@@ -60,34 +60,15 @@ def _audit_list(user, rows, changes: dict) -> None:
     )
 
 
-class _WalkedWorklist:
-    """The unfiltered worklist for ``Paginator``: its count from ``queryset``, a page's rows by
-    ``followup_worklist_first`` (each arm of her facility walked in its own index order up to the end of
-    the page, the home block's reading), not by sorting every window that needs someone: a city hospital
-    has 31,000, and sorting them cost 116 ms for each page of 25 (issue #9). Same rows, same order:
-    ``followup_worklist_first`` is ``followup_list(...).filter(status__in=WORKLIST_STATUSES)[:limit]``."""
-
-    def __init__(self, actor, queryset) -> None:
-        self.actor, self.queryset = actor, queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __getitem__(self, window: slice) -> list:
-        if window.stop <= window.start:  # the empty first page of an empty list: nothing to read
-            return []
-        return followup_worklist_first(actor=self.actor, limit=window.stop)[window.start : window.stop]
-
-
 def followup_worklist_context(request: HttpRequest) -> dict:
     """Queries: count, one page (unfiltered: the page's window ids, then their rows with the woman joined,
-    ``_WalkedWorklist``; filtered: one statement), the audit insert."""
+    ``WalkedWindows``; filtered: one statement), the audit insert."""
     if not has_action(request.user, Action.VIEW_CASE):
         return {"followups": None}
     queryset = followup_list(actor=request.user).filter(status__in=WORKLIST_STATUSES)
     filterset = FollowUpFilterSet(request.GET or None, queryset=queryset)
     filtered = any(request.GET.get(name) for name in FollowUpFilterSet.base_filters)
-    rows = filterset.qs if filtered else _WalkedWorklist(request.user, queryset)
+    rows = filterset.qs if filtered else WalkedWindows(request.user, queryset, WORKLIST_STATUSES)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("fpage"))
     rows = _with_links(list(page.object_list))
     _audit_list(request.user, rows, {"query": request.GET.dict()})

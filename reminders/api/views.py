@@ -14,9 +14,10 @@ from core.api.exceptions import ErrorSerializer
 from core.api.permissions import HasAction
 from core.api.views import ERROR_RESPONSES, ScopedReadOnlyViewSet
 from reminders import services
+from reminders.choices import OPEN_STATUSES
 from reminders.filtersets import FollowUpFilterSet
 from reminders.models import FollowUp
-from reminders.selectors import followup_list
+from reminders.selectors import WalkedWindows, followup_list
 
 from .serializers import FollowUpDecisionSerializer, FollowUpSerializer
 
@@ -41,6 +42,19 @@ class FollowUpViewSet(ScopedReadOnlyViewSet):
         # one window by id, or an explicit status filter, may be a closed one
         closed_too = self.action != "list" or bool(self.request.query_params.get("status"))
         return followup_list(actor=actor, include_closed=closed_too)
+
+    def paginate_queryset(self, queryset):
+        """Unfiltered, a facility member's open windows are paged by ``WalkedWindows`` (each arm of her
+        facility walked in index order) instead of sorting all of them: a county hospital's 30,000 open
+        windows took 110 ms a page (issue #9). Same rows, same order."""
+        params = self.request.query_params
+        if (
+            self.action == "list"
+            and self.request.user.facility_id is not None
+            and not any(name in params for name in FollowUpFilterSet.base_filters)
+        ):
+            queryset = WalkedWindows(self.request.user, queryset, OPEN_STATUSES, reread=True)
+        return super().paginate_queryset(queryset)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         response = super().list(request, *args, **kwargs)

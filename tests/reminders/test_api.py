@@ -1,9 +1,13 @@
 """/api/v1/follow-ups/: the caller's facility's windows with status filters; confirming a
 lost-to-follow-up proposal (a person decides, audited) or turning it down."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEvent
+from reminders.models import FollowUp
 from reminders.services import followup_recompute, followups_sweep
 from tests.factories import PregnancyFactory
 
@@ -37,16 +41,17 @@ def test_outsiders_see_nothing_and_anonymous_is_refused(api, outsider, auditor, 
 
 
 def test_list_query_count_is_constant(api, midwife, followed, django_assert_num_queries):
-    # user, count, one page (woman and facilities joined), audit insert — whatever the number of windows
+    # user, count, one page — its windows' ids walked arm by arm, their rows with the woman, the same
+    # windows read again with everything the answer shows — audit insert: whatever the number of windows
     client = api.as_user(midwife)
     # Warm up: the first request after force_login stamps the session's refresh time (savepoint, UPDATE,
     # release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.get(URL)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         client.get(URL)
     for _ in range(3):
         followup_recompute(pregnancy=PregnancyFactory(managing_facility=followed.managing_facility))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         assert len(client.get(URL).json()["results"]) == 4
 
 
@@ -94,3 +99,59 @@ def test_worklist_partial_lists_windows_that_need_someone(client, midwife, propo
     response = client.get("/reminders/worklist/")
     assert response.status_code == 200
     assert proposed.pregnancy.patient.name in response.content.decode()
+
+
+def test_every_page_of_the_list_is_the_open_windows_in_deadline_order(
+    api, midwife, outsider, home_facility, other_facility
+):
+    """Unfiltered, a page's windows are walked arm by arm and status by status (``WalkedWindows``): the
+    same windows in the same order as the whole list sorted, on every page, with windows of women managed
+    here and followed up here interleaved, windows of several statuses, and a window whose copy still
+    names her facility for a woman she may no longer see (left out; listed once a grant lets her)."""
+    from cases.choices import GrantLevel
+    from cases.services import pregnancy_access_grant
+    from reminders.selectors import followup_list
+
+    today = timezone.localdate()
+    women = []
+    for n in range(8):
+        managing = home_facility if n % 2 else other_facility
+        pregnancy = PregnancyFactory(
+            managing_facility=managing, follow_up_facility=None if n % 2 else home_facility
+        )
+        pregnancy.edd = today + dt.timedelta(days=150 - 9 * n)
+        pregnancy.booked_on = today
+        pregnancy.save()
+        followup_recompute(pregnancy=pregnancy)
+        women.append(pregnancy)
+    windows = FollowUp.objects.exclude(status="closed").order_by("due_by", "id")
+    middle = windows[len(windows) // 2]
+    followups_sweep(now=noon(middle.remind_on))
+    assert len({w.status for w in windows}) >= 2
+    moved = women[3]  # moved elsewhere; her window's copy still names the home facility
+    type(moved).objects.filter(pk=moved.pk).update(managing_facility=other_facility)
+    client = api.as_user(midwife)
+
+    def pages():
+        got = []
+        for number in (1, 2, 3, 4):
+            response = client.get(URL, {"page": number, "page_size": 3})
+            if response.status_code == 404:  # past the last page
+                break
+            assert response.status_code == 200, response.content
+            assert response.json()["count"] == len(want)  # followup_count, arm by arm
+            got += [row["id"] for row in response.json()["results"]]
+        return got
+
+    want = [str(w.external_id) for w in followup_list(actor=midwife)]
+    assert len(want) >= 7
+    # windows in both arms of her facility (managed and followed up here) are counted once
+    assert FollowUp.objects.filter(facility=home_facility, managing_facility=home_facility).exists()
+    assert pages() == want
+    assert str(open_window(moved).external_id) not in want
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=moved, facility=home_facility, level=GrantLevel.READ, reason="referral"
+    )
+    want = [str(w.external_id) for w in followup_list(actor=midwife)]
+    assert str(open_window(moved).external_id) in want
+    assert pages() == want

@@ -173,8 +173,8 @@ def test_the_home_blocks_rows_are_the_first_of_the_whole_worklist_for_every_leng
     """``followup_worklist_first`` walks her facility's two arms (managing, follow-up) in deadline order:
     the same rows, in the same order, as the first rows of the whole worklist, for every length, with
     windows of both arms interleaved, windows not yet due and windows of women she may not see."""
-    from reminders.choices import WORKLIST_STATUSES
-    from reminders.selectors import followup_list, followup_worklist_first
+    from reminders.choices import OPEN_STATUSES, WORKLIST_STATUSES
+    from reminders.selectors import followup_count, followup_first, followup_list, followup_worklist_first
 
     today = timezone.localdate()
     for n in range(12):
@@ -202,6 +202,15 @@ def test_the_home_blocks_rows_are_the_first_of_the_whole_worklist_for_every_leng
             with django_assert_num_queries(queries):
                 first = followup_worklist_first(actor=actor, limit=limit)
             assert [w.pk for w in first] == [w.pk for w in whole[:limit]], (actor.username, limit)
+        assert followup_count(actor=actor, statuses=WORKLIST_STATUSES) == len(whole)
+        # every open window (the API's list): each status walked apart, the same rows in the same order
+        whole = list(followup_list(actor=actor))
+        assert followup_count(actor=actor) == len(whole)
+        assert {w.status for w in whole} >= {"upcoming", *statuses & set(WORKLIST_STATUSES)}
+        for limit in range(1, len(whole) + 2):
+            with django_assert_num_queries(queries):
+                first = followup_first(actor=actor, limit=limit, statuses=OPEN_STATUSES)
+            assert [w.pk for w in first] == [w.pk for w in whole[:limit]], (actor.username, limit)
 
 
 def test_the_home_block_reads_again_with_the_scope_when_a_window_is_not_of_her_facilitys_women(
@@ -213,7 +222,7 @@ def test_the_home_block_reads_again_with_the_scope_when_a_window_is_not_of_her_f
     from cases.choices import GrantLevel
     from cases.services import pregnancy_access_grant
     from reminders.choices import WORKLIST_STATUSES
-    from reminders.selectors import followup_list, followup_worklist_first
+    from reminders.selectors import followup_count, followup_list, followup_worklist_first
 
     today = timezone.localdate()
     pregnancies = []
@@ -233,6 +242,7 @@ def test_the_home_block_reads_again_with_the_scope_when_a_window_is_not_of_her_f
     with django_assert_num_queries(4):
         first = followup_worklist_first(actor=midwife, limit=3)
     whole = list(followup_list(actor=midwife).filter(status__in=WORKLIST_STATUSES))
+    assert followup_count(actor=midwife, statuses=WORKLIST_STATUSES) == len(whole) == 3
     assert open_window(moved).pk not in [w.pk for w in first]
     assert [w.pk for w in first] == [w.pk for w in whole[:3]]
     assert len(first) == 3
@@ -244,6 +254,7 @@ def test_the_home_block_reads_again_with_the_scope_when_a_window_is_not_of_her_f
         first = followup_worklist_first(actor=midwife, limit=3)
     assert open_window(moved).pk in [w.pk for w in first]
     assert [w.pk for w in first] == soonest[:3]
+    assert followup_count(actor=midwife, statuses=WORKLIST_STATUSES) == 4
 
 
 def test_the_list_heading_counts_every_window_that_needs_someone(client, midwife, home_facility, monkeypatch):
@@ -263,7 +274,7 @@ def test_the_list_heading_counts_every_window_that_needs_someone(client, midwife
 def test_every_page_of_the_list_is_the_lists_rows_in_order_at_a_constant_cost(
     client, midwife, home_facility, other_facility, monkeypatch, django_assert_num_queries
 ):
-    """Unfiltered, a page's rows are read arm by arm (``_WalkedWorklist``): the same windows, in the same
+    """Unfiltered, a page's rows are read arm by arm (``WalkedWindows``): the same windows, in the same
     order, as the whole list sorted, on every page; windows of women managed here and of women followed up
     here from elsewhere interleave by deadline."""
     from reminders.choices import WORKLIST_STATUSES
