@@ -51,3 +51,22 @@ class Conflict(ApplicationError):
 
 class InvalidTransition(Conflict):
     default_message = _("This step is not allowed in the record's current state.")
+
+
+# The database's answer when two transactions changed the same rows in an order that cannot both commit:
+# deadlock detected, serialization failure, lock not available. The database rolled the statement's
+# transaction back, so nothing of the request's write was saved; trying again usually succeeds.
+WRITE_CONFLICT_STATES = frozenset({"40P01", "40001", "55P03"})
+WRITE_CONFLICT_MESSAGE = _(
+    "Someone else was changing the same record at that moment, so nothing was saved. Please try again."
+)
+WRITE_CONFLICT_RETRY_AFTER = "1"
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database refusing a write because of a concurrent one (Django wraps the
+    driver's error: its SQLSTATE is on the cause)."""
+    from django.db import OperationalError
+
+    cause = exc.__cause__ if isinstance(exc, OperationalError) else None
+    return getattr(cause, "sqlstate", None) in WRITE_CONFLICT_STATES

@@ -1,5 +1,6 @@
 """One error shape for the whole API: ``{"message": "...", "errors": {"field": ["..."]}}``."""
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -10,7 +11,14 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ApplicationError
+from core.errors import (
+    WRITE_CONFLICT_MESSAGE,
+    WRITE_CONFLICT_RETRY_AFTER,
+    ApplicationError,
+    is_write_conflict,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -42,6 +50,13 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if is_write_conflict(exc):
+        logger.warning("write conflict answered 503: %s", exc)
+        return Response(
+            {"message": str(WRITE_CONFLICT_MESSAGE), "errors": {}},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": WRITE_CONFLICT_RETRY_AFTER},
+        )
     if isinstance(exc, ApplicationError):
         body = {
             "message": str(exc.message),

@@ -11,7 +11,14 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from core.api.exceptions import ErrorSerializer
 
-ERROR_RESPONSES = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+# 503: a write refused because of a concurrent one, nothing saved (``core.errors.is_write_conflict``)
+ERROR_RESPONSES = {
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    503: ErrorSerializer,
+}
 
 
 def _follow(row, path: tuple[str, ...]):

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.RequestContextMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    "core.middleware.WriteConflictMiddleware",
     # axes must be last: it inspects the response of the login views.
     "axes.middleware.AxesMiddleware",
 ]
@@ -217,7 +218,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Maternal Safety API",
     "DESCRIPTION": (
         "High-risk maternal case management across a regional hospital network. "
-        'Errors share one shape: {"message": "...", "errors": {"field": ["..."]}}.'
+        'Errors share one shape: {"message": "...", "errors": {"field": ["..."]}}. '
+        "A write the database refused because of a concurrent change to the same records (a deadlock or "
+        "a serialization failure) answers 503 with Retry-After: nothing of it was saved; send it again."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
