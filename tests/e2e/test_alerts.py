@@ -198,3 +198,53 @@ def test_unaccepted_emergency_referral_climbs_to_the_department_head_who_acknowl
     expect(admin.locator('tr[data-channel="email"] td').first).to_have_text("3")
     shoot(admin, "operations", screenshot_dir)
     admin_context.close()
+
+
+def test_an_acknowledgement_the_database_refuses_says_so_and_goes_through_on_the_second_try(
+    page: Page, live_server, network, monkeypatch, screenshot_dir
+):
+    """She acknowledges in place (htmx) at the moment a concurrent change holds the same rows: the
+    database refuses her write (a real deadlock error inside the acknowledgement's transaction), the
+    page says nothing was saved and to try again, the alert still waits for her; the second try goes
+    through and the message goes away."""
+    from django.db import connection, transaction
+
+    from notifications import views
+
+    referral_request(
+        actor=network["township_doctor"],
+        pregnancy=network["woman"],
+        to_facility=network["centre"],
+        urgency="emergency",
+        reason="产后出血，估计失血 1500 ml",
+    )
+    alerts_sweep_task()
+    alert = Alert.objects.get(kind="referral_requested")
+    real = views.alert_acknowledge
+
+    def refused(**kwargs):
+        with transaction.atomic():
+            real(**kwargs)
+            with connection.cursor() as cursor:
+                cursor.execute("DO $$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '40P01'; END $$")
+
+    sign_in(page, live_server.url, "oncall")
+    page.locator("#bell").click()
+    item = page.locator("li.inbox-item").filter(has_text="待接收的转诊")
+    banner = page.locator("#request-error")
+    expect(banner).to_be_hidden()
+    monkeypatch.setattr(views, "alert_acknowledge", refused)
+    item.locator("[data-action=acknowledge]").click()
+    expect(banner).to_be_visible()
+    expect(banner).to_have_text("其他人正在同时修改同一条记录，本次操作未保存。请重试。")
+    expect(item.locator("[data-action=acknowledge]")).to_be_visible()
+    alert.refresh_from_db()
+    assert alert.status != "acknowledged" and alert.acknowledged_by is None
+    page.screenshot(path=screenshot_dir / "alerts-request-error-zh-desktop.png")
+
+    monkeypatch.setattr(views, "alert_acknowledge", real)
+    item.locator("[data-action=acknowledge]").click()
+    expect(item.locator(".inbox-item__ack")).to_contain_text("由 王丽华 于")
+    expect(banner).to_be_hidden()
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.acknowledged_by.username == "oncall"
