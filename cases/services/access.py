@@ -62,11 +62,11 @@ def _record(*, pregnancy: Pregnancy, grantee: dict, level: str | None, reason: s
 
 def _set_permissions(model, holder_column: str, holder_id: int, pregnancy_id: int, wanted: set[str]) -> None:
     """Make the holder's guardian permissions on the pregnancy exactly ``wanted`` (of ``_codenames``), in
-    one statement: what ``assign_perm`` and ``remove_perm`` did for each codename in eight to ten
+    one statement: ``assign_perm`` and ``remove_perm`` per codename took seven for a read grant
     (permission look-ups, select-then-insert in a savepoint, select-then-delete), on every referral and
-    consult step that grants (issue #9). The rows are guardian's own (its direct foreign-key models, the
-    same columns and unique key), so its checks read them as before; the database copies the pregnancy's
-    columns onto an inserted row (``cases/0007``)."""
+    consult step that grants or revokes (issue #9). The rows are guardian's own (its direct foreign-key
+    models, the same columns and unique key), so its checks read them as before; the database copies the
+    pregnancy's columns onto an inserted row (``cases/0007``)."""
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
 
