@@ -124,6 +124,15 @@ class FollowUp(BaseModel, PregnancyFacilityCopy):
                 name="followup_managing",
                 condition=Q(status__in=list(OPEN_STATUSES)),
             ),
+            # a regional supervisor's list (no facility): every open window of her region, soonest
+            # deadline first, walked in this order with her scope checked from the index alone (a
+            # province's 900,000 were sorted for each page: 470 -> 4 ms, issue #9)
+            models.Index(
+                fields=["due_by", "id"],
+                include=["pregnancy_managing_facility_id", "pregnancy_follow_up_facility_id", "pregnancy"],
+                name="followup_open_due",
+                condition=Q(status__in=list(OPEN_STATUSES)),
+            ),
             # the home page's block: a facility's windows that need someone, soonest deadline first, in
             # index order per arm (reminders.selectors.followup_worklist_first)
             models.Index(

@@ -4,6 +4,7 @@ lost-to-follow-up proposal (a person decides, audited) or turning it down."""
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -155,3 +156,27 @@ def test_every_page_of_the_list_is_the_open_windows_in_deadline_order(
     want = [str(w.external_id) for w in followup_list(actor=midwife)]
     assert str(open_window(moved).external_id) in want
     assert pages() == want
+
+
+@pytest.mark.parametrize("statuses", ["open", "worklist"])
+def test_a_supervisors_first_page_can_walk_the_open_windows_in_deadline_order(supervisor, followed, statuses):
+    """A regional supervisor's list (the API: every open window; the page: those that need someone) is
+    her region's windows soonest deadline first: ``followup_open_due`` gives that order with her scope's
+    columns, so a page is the first rows of one index walk, not a sort of the region's (a province:
+    900,000). Shown on the plan with sorting and whole-table reads priced out: the index must fit the
+    statement's order and conditions."""
+    from reminders.choices import WORKLIST_STATUSES
+    from reminders.selectors import followup_list
+
+    rows = followup_list(actor=supervisor)
+    if statuses == "worklist":
+        rows = rows.filter(status__in=WORKLIST_STATUSES)
+    sql, params = rows.values("pk")[:50].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "followup_open_due" in plan, plan
+    assert "Sort" not in plan, plan
