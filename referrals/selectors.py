@@ -47,7 +47,8 @@ def outgoing(*, actor) -> QuerySet[Referral]:
 
 
 def inbox_order(qs: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Open first, emergencies first, oldest clock first."""
+    """Open first, emergencies first, oldest clock first; the oldest referral first on the same clock
+    (without it, the order of equal clocks could change from one page to the next)."""
     from django.db.models import Case, IntegerField, Value, When
 
     return qs.annotate(
@@ -60,7 +61,7 @@ def inbox_order(qs: QuerySet[Referral]) -> QuerySet[Referral]:
             default=Value(2),
             output_field=IntegerField(),
         ),
-    ).order_by("_open", "_urgency", "clock_started_at")
+    ).order_by("_open", "_urgency", "clock_started_at", "id")
 
 
 @dataclass

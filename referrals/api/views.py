@@ -13,7 +13,7 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from cases.access import access_pregnancy_by_id
 from core.api.exceptions import ErrorSerializer
-from core.api.views import ERROR_RESPONSES, AuditedListMixin
+from core.api.views import ERROR_RESPONSES, AuditedListMixin, PagedByIds
 from core.errors import PermissionDenied, ValidationFailed
 from facilities.models import Facility
 from referrals import services
@@ -91,6 +91,11 @@ class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
                 else qs.none()
             )
         return inbox_order(qs)
+
+    def paginate_queryset(self, queryset):
+        """A page ranked on the referrals alone, then read with its facilities, sender and woman
+        (``PagedByIds``)."""
+        return super().paginate_queryset(PagedByIds(queryset))
 
     def get_object(self):
         referral = access_referral_by_id(self.request.user, self.kwargs["id"])

@@ -396,8 +396,9 @@ def test_outgoing_inbox_query_count_is_constant_in_rows(
         response = client.get("/referrals/?box=outgoing")
     assert len(response.context["rows"]) == rows
     assert {row["referral"].to_facility for row in response.context["rows"]} == {centre}
-    # The API's outgoing box: user, COUNT(*), one page joined, the list audit row, and the session refresh
-    # (savepoint, UPDATE, release): this client was just signed in, so its first request stamps the session.
+    # The API's outgoing box: user, COUNT(*), the page's ids, their rows joined, the list audit row, and the
+    # session refresh (savepoint, UPDATE, release): this client was just signed in, so its first request
+    # stamps the session.
     api_client = api.as_user(obstetrician)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert api_client.get("/api/v1/referrals/", {"box": "outgoing"}).json()["count"] == rows

@@ -229,18 +229,18 @@ def test_comments_between_the_two_sides(api, obstetrician, centre_doctor, outsid
 def test_inbox_query_count_is_constant(
     api, obstetrician, centre_doctor, centre, home_facility, django_assert_num_queries
 ):
-    """Queries: user, COUNT(*), the page joined to pregnancy, patient, facilities and clinician, the list
+    """Queries: user, COUNT(*), the page's ids, their rows joined to facilities and clinician, the list
     audit row, session refresh (3)."""
     from tests.factories import PregnancyFactory
 
     refer(api, obstetrician, PregnancyFactory(managing_facility=home_facility), centre)
     client = api.as_user(centre_doctor)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get("/api/v1/referrals/", {"box": "incoming"}).json()["count"] == 1
     for _ in range(5):
         refer(api, obstetrician, PregnancyFactory(managing_facility=home_facility), centre)
     client = api.as_user(centre_doctor)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get("/api/v1/referrals/", {"box": "incoming"}).json()["count"] == 6
 
 
@@ -337,8 +337,8 @@ def test_a_list_redacts_every_summary_with_one_read_of_the_sensitive_codes(
     api, obstetrician, midwife, home_facility, centre, django_assert_num_queries
 ):
     """The midwife may not see sensitive criteria: each row's summary is redacted, and the codes are read
-    once for the list (user, COUNT(*), the page, the women's pregnancies and records (prefetched: see
-    ``ReferralViewSet.get_queryset``), the codes, the audit row), not once a row."""
+    once for the list (user, COUNT(*), the page's ids, its rows, the women's pregnancies and records
+    (prefetched: see ``ReferralViewSet.get_queryset``), the codes, the audit row), not once a row."""
     from tests.factories import PregnancyFactory
 
     summary = {"criteria": ["P-INF-HIV", "Y-HEME-ANEMIA"], "purple": True}
@@ -348,7 +348,7 @@ def test_a_list_redacts_every_summary_with_one_read_of_the_sensitive_codes(
         Referral.objects.update(clinical_summary=summary)
         client = api.as_user(midwife)  # the one API client: signed in as the midwife again
         client.get("/api/v1/referrals/")  # the session's first request stamps its refresh time
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             rows = client.get("/api/v1/referrals/").json()["results"]
         assert [row["clinical_summary"]["criteria"] for row in rows] == [
             ["restricted", "Y-HEME-ANEMIA"]
@@ -407,3 +407,36 @@ def test_each_step_costs_a_fixed_number_of_queries(
         with django_assert_num_queries(queries):
             response = client.post(f"/api/v1/referrals/{referral_id}/{name}/", body, format="json")
         assert response.status_code == 200, (name, response.content)
+
+
+def test_every_page_of_the_list_is_the_inbox_order(api, obstetrician, centre_doctor, home_facility, centre):
+    """A page is ranked on the referrals alone, then read with what it shows (``PagedByIds``): the same
+    referrals in the same order as the whole list, on every page; open before closed, emergencies first,
+    oldest clock first, the oldest referral first on the same clock."""
+    from referrals.access import referrals_visible_to
+    from referrals.selectors import inbox_order
+    from tests.factories import PregnancyFactory
+
+    made = []
+    for n, urgency in enumerate(
+        ["routine", "emergency", "urgent", "emergency", "routine", "urgent", "urgent"]
+    ):
+        response = refer(
+            api, obstetrician, PregnancyFactory(managing_facility=home_facility), centre, urgency
+        )
+        made.append(response.json()["id"])
+        if n % 3 == 0:
+            step(api, obstetrician, made[-1], "cancel", reason="Delivered at home")
+    same_clock = Referral.objects.filter(external_id__in=made[4:6])
+    same_clock.update(clock_started_at=Referral.objects.get(external_id=made[4]).clock_started_at)
+    want = [str(r.external_id) for r in inbox_order(referrals_visible_to(centre_doctor))]
+    assert sorted(want) == sorted(made)
+    client = api.as_user(centre_doctor)
+    got = []
+    for number in (1, 2, 3):
+        body = client.get("/api/v1/referrals/", {"page": number, "page_size": 3}).json()
+        assert body["count"] == len(made)
+        got += [row["id"] for row in body["results"]]
+    assert got == want
+    statuses = [Referral.objects.get(external_id=i).status for i in got]
+    assert statuses.index("cancelled") > max(i for i, s in enumerate(statuses) if s == "requested")
