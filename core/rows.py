@@ -398,3 +398,24 @@ def update_fields(obj: Model, names: Sequence[str]) -> None:
         updated = cursor.rowcount
     if updated != 1:
         raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+class PagedByIds:
+    """``queryset`` for a paginator, a page ranked on the list's own rows first: the ids of the page in
+    the queryset's order (its filters and ordering, none of its joins), then those rows read with
+    everything the queryset joins and prefetches. Sorting the joined rows made PostgreSQL carry every
+    row of the list, some 1,700 bytes wide, through the sort to keep fifty (a province supervisor's
+    31,000 referrals: 85 ms, issue #9). Same rows, same order."""
+
+    def __init__(self, queryset) -> None:
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, window: slice) -> list:
+        ids = list(self.queryset.values_list("pk", flat=True)[window])
+        if not ids:
+            return []
+        rows = self.queryset.order_by().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]

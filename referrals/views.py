@@ -31,6 +31,7 @@ from cases.choices import PregnancyStatus
 from cases.selectors import gestational_age, postpartum_days
 from core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from core.errors import PermissionDenied as ServicePermissionDenied
+from core.rows import PagedByIds
 from core.sensitive import RESTRICTED_LABEL, can_view_sensitive
 from facilities.choices import Tier
 
@@ -386,8 +387,9 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
     Only staff who refer or receive women see their facility's inboxes (403 for other roles).
 
-    Queries: the two open counts of the tabs, the count of the list, one page of rows (woman, both
-    facilities and the sending clinician joined), the list audit row — whatever the number of rows.
+    Queries: the two open counts of the tabs, the count of the list, one page of rows (its ids in order,
+    then the rows with woman, both facilities and the sending clinician joined), the list audit row —
+    whatever the number of rows.
     """
     user = request.user
     if not takes_part_in_referrals(user):
@@ -401,7 +403,8 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     qs = (incoming if box == "incoming" else outgoing)(actor=user)
     if show == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
-    page = Paginator(inbox_order(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    # ranked on the referrals alone, then the page's rows read joined (``core.rows.PagedByIds``)
+    page = Paginator(PagedByIds(inbox_order(qs)), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     formats = clock_formats()
     rows = [

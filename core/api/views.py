@@ -39,27 +39,6 @@ def _follow(row, path: tuple[str, ...]):
 #
 # A comment, not a docstring: drf-spectacular would publish a mixin's docstring as the description of
 # every endpoint whose view has none of its own (docs/openapi.yaml).
-class PagedByIds:
-    """``queryset`` for a paginator, a page ranked on the list's own rows first: the ids of the page in
-    the queryset's order (its filters and ordering, none of its joins), then those rows read with
-    everything the queryset joins and prefetches. Sorting the joined rows made PostgreSQL carry every
-    row of the list, some 1,700 bytes wide, through the sort to keep fifty (a province supervisor's
-    31,000 referrals: 85 ms, issue #9). Same rows, same order."""
-
-    def __init__(self, queryset) -> None:
-        self.queryset = queryset
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __getitem__(self, window: slice) -> list:
-        ids = list(self.queryset.values_list("pk", flat=True)[window])
-        if not ids:
-            return []
-        rows = self.queryset.order_by().in_bulk(ids)
-        return [rows[pk] for pk in ids if pk in rows]
-
-
 class AuditedListMixin:
     audit_object_type: str
     audit_patient: str

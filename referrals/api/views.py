@@ -13,8 +13,9 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from cases.access import access_pregnancy_by_id
 from core.api.exceptions import ErrorSerializer
-from core.api.views import ERROR_RESPONSES, AuditedListMixin, PagedByIds
+from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import PermissionDenied, ValidationFailed
+from core.rows import PagedByIds
 from facilities.models import Facility
 from referrals import services
 from referrals.access import STEP_NEEDS, access_referral_by_id, referrals_visible_to

@@ -376,9 +376,9 @@ def test_inbox_query_count_is_constant_in_rows(
     # save, release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.get("/referrals/")
     # 1 the signed-in user (her facility and region joined: the header needs no query of its own), 2-3 open
-    # counts of the two tabs, 4 count of the list, 5 one page of rows (woman, both facilities and the
-    # sending clinician joined), 6 the list audit row.
-    with django_assert_num_queries(6) as captured:
+    # counts of the two tabs, 4 count of the list, 5 the page's ids in inbox order, 6 their rows (woman,
+    # both facilities and the sending clinician joined), 7 the list audit row.
+    with django_assert_num_queries(7) as captured:
         response = client.get("/referrals/")
     assert len(response.context["rows"]) == rows
     assert captured
@@ -391,8 +391,8 @@ def test_outgoing_inbox_query_count_is_constant_in_rows(
     _fill_inbox(obstetrician, centre, home_facility, rows)
     client.force_login(obstetrician)
     client.get("/referrals/?box=outgoing")  # warm up the session (its refresh stamp, see above)
-    # The same six queries as the incoming box (see above), whatever the number of rows.
-    with django_assert_num_queries(6):
+    # The same seven queries as the incoming box (see above), whatever the number of rows.
+    with django_assert_num_queries(7):
         response = client.get("/referrals/?box=outgoing")
     assert len(response.context["rows"]) == rows
     assert {row["referral"].to_facility for row in response.context["rows"]} == {centre}
@@ -402,3 +402,26 @@ def test_outgoing_inbox_query_count_is_constant_in_rows(
     api_client = api.as_user(obstetrician)
     with django_assert_num_queries(8):
         assert api_client.get("/api/v1/referrals/", {"box": "outgoing"}).json()["count"] == rows
+
+
+def test_every_page_of_an_inbox_is_the_inbox_order(
+    client, obstetrician, centre_doctor, centre, home_facility, monkeypatch
+):
+    """A page is ranked on the referrals alone, then its rows read joined (``PagedByIds``): the pages
+    together are the whole inbox in its order (open first, emergencies first, oldest clock first)."""
+    from referrals.selectors import inbox_order, incoming
+
+    monkeypatch.setattr("referrals.views.PAGE_SIZE", 3)
+    for n, urgency in enumerate(
+        ["routine", "emergency", "urgent", "emergency", "routine", "urgent", "urgent"]
+    ):
+        referral = refer(obstetrician, PregnancyFactory(managing_facility=home_facility), centre, urgency)
+        if n % 3 == 0:
+            services.referral_cancel(actor=obstetrician, referral=referral, reason="Delivered at home")
+    want = [r.pk for r in inbox_order(incoming(actor=centre_doctor))]
+    client.force_login(centre_doctor)
+    got = []
+    for number in (1, 2, 3):
+        response = client.get("/referrals/", {"show": "all", "page": number})
+        got += [row["referral"].pk for row in response.context["rows"]]
+    assert len(want) == 7 and got == want
