@@ -88,13 +88,14 @@ def _ms(value) -> str:
 def endpoint_rows(endpoints: dict[str, dict]) -> list[str]:
     head = [
         "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | queries/request | wrk CPU % of busy "
+        "| CPU busy % · gunicorn / PostgreSQL / steal / rest % "
         "| minimal view req/s · p95 ms | p95 ÷ minimal | plain SQL p50 · p95 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     rows = []
     for name, r in endpoints.items():
         if r.get("failed"):
-            rows.append(f"| {name} | failed: {_cell(r['failed'])} | | | | | | | | | |")
+            rows.append(f"| {name} | failed: {_cell(r['failed'])} | | | | | | | | | | |")
             continue
         minimal = r.get("minimal")
         plain = r.get("plain_sql")
@@ -105,9 +106,19 @@ def endpoint_rows(endpoints: dict[str, dict]) -> list[str]:
         rows.append(
             f"| {name} | {_rate(r['rps'])} | {_ms(r['p50_ms'])} | {_ms(r['p95_ms'])} | {_ms(r['p99_ms'])} "
             f"| {r['error_count']} | {queries if queries is not None else '–'} "
-            f"| {r['cpu']['wrk_pct_of_busy']:.0f} | {mini} | {ratio} | {sql} |"
+            f"| {r['cpu']['wrk_pct_of_busy']:.0f} | {cpu_split(r['cpu'])} | {mini} | {ratio} | {sql} |"
         )
     return head + rows
+
+
+def cpu_split(cpu: dict) -> str:
+    """``93 · 47 / 40 / 3 / 9``: the machine's busy share of its capacity, then who used it (runs before
+    the split was recorded show the busy share only)."""
+    if "database_pct_of_busy" not in cpu:
+        return f"{cpu['machine_busy_pct']:.0f}"
+    shares = [cpu["server_pct_of_busy"], cpu["database_pct_of_busy"], cpu["steal_pct_of_busy"]]
+    rest = max(0.0, 100 - sum(shares) - cpu["wrk_pct_of_busy"])
+    return f"{cpu['machine_busy_pct']:.0f} · " + " / ".join(f"{v:.0f}" for v in [*shares, rest])
 
 
 def check_rows(checks: list[Check]) -> list[str]:
@@ -166,7 +177,9 @@ def render_markdown(results: dict) -> str:
         "`connection.cursor()` and `json.dumps`, under the same gunicorn in the same run. "
         "Plain SQL: the same "
         "statements one after another through psycopg, one client. wrk CPU: wrk's own CPU time as a share "
-        "of all the machine's busy CPU time during the run.",
+        "of all the machine's busy CPU time during the run. CPU split: how busy the two cores were, then "
+        "the gunicorn workers', all PostgreSQL processes' and the hypervisor's (steal) shares of that, and "
+        "the rest (Redis, the Celery worker, the kernel, other services; wrk is its own column).",
         "",
         "## Targets (issue #9)",
         "",

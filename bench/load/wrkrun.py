@@ -175,6 +175,39 @@ def machine_cpu_seconds() -> tuple[float, float]:
     return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
 
 
+def steal_seconds() -> float:
+    """CPU seconds the hypervisor gave other guests while this machine wanted to run (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (values[7] if len(values) > 7 else 0) / CLOCK_TICKS
+
+
+def cpu_by_command(commands: tuple[str, ...] = ("postgres", "redis-server")) -> dict[int, tuple[str, float]]:
+    """{pid: (command, CPU seconds so far)} of every process whose command name is one of ``commands``
+    (PostgreSQL's backends live as long as gunicorn's persistent connections, so a run's database CPU
+    is the difference over the processes present at both ends)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = (entry / "stat").read_text()
+            command = text[text.index("(") + 1 : text.rindex(")")]
+            if command in commands:
+                fields = text[text.rindex(")") + 2 :].split()
+                found[int(entry.name)] = (command, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return found
+
+
+def _by_command(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for pid, (command, seconds) in after.items():
+        if pid in before:
+            out[command] = out.get(command, 0.0) + seconds - before[pid][1]
+    return out
+
+
 def children_of(pid: int) -> list[int]:
     """Direct children of ``pid`` (the gunicorn workers of a master)."""
     found = []
@@ -237,6 +270,8 @@ def run_wrk(
     ]
     try:
         server_before = cpu_of(list(server_pids))
+        services_before = cpu_by_command()
+        steal_before = steal_seconds()
         busy_before, total_before = machine_cpu_seconds()
         started = time.monotonic()
         proc = subprocess.Popen(  # noqa: S603 - a fixed local binary
@@ -257,6 +292,8 @@ def run_wrk(
             proc.wait()
         wall = time.monotonic() - started
         busy_after, total_after = machine_cpu_seconds()
+        steal_after = steal_seconds()
+        services = _by_command(services_before, cpu_by_command())
         server_after = cpu_of(list(server_pids))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -266,13 +303,33 @@ def run_wrk(
     busy = busy_after - busy_before
     server_cpu = sum(server_after[p] - server_before[p] for p in server_after if p in server_before)
     result["cpu"] = cpu_summary(
-        wall=wall, wrk=wrk_cpu, server=server_cpu, busy=busy, capacity=total_after - total_before
+        wall=wall,
+        wrk=wrk_cpu,
+        server=server_cpu,
+        busy=busy,
+        capacity=total_after - total_before,
+        database=services.get("postgres", 0.0),
+        redis=services.get("redis-server", 0.0),
+        steal=steal_after - steal_before,
     )
     return result
 
 
-def cpu_summary(*, wall: float, wrk: float, server: float, busy: float, capacity: float) -> dict:
-    """CPU figures of one run: seconds, and each as a share of the machine's busy time."""
+def cpu_summary(
+    *,
+    wall: float,
+    wrk: float,
+    server: float,
+    busy: float,
+    capacity: float,
+    database: float = 0.0,
+    redis: float = 0.0,
+    steal: float = 0.0,
+) -> dict:
+    """CPU figures of one run: seconds, and each as a share of the machine's busy time. ``database`` is
+    every PostgreSQL process's CPU (the machine's server may serve others too: the bench runs alone),
+    ``steal`` the time the hypervisor ran other guests, ``other`` what is left (the Celery worker, the
+    kernel's own threads, other services of the machine)."""
 
     def share(x: float) -> float:
         return round(100 * x / busy, 1) if busy > 0 else 0.0
@@ -284,6 +341,12 @@ def cpu_summary(*, wall: float, wrk: float, server: float, busy: float, capacity
         "wrk_pct_of_busy": share(wrk),
         "server_s": round(server, 2),
         "server_pct_of_busy": share(server),
+        "database_s": round(database, 2),
+        "database_pct_of_busy": share(database),
+        "redis_s": round(redis, 2),
+        "steal_s": round(steal, 2),
+        "steal_pct_of_busy": share(steal),
+        "other_s": round(max(0.0, busy - wrk - server - database - redis - steal), 2),
     }
 
 

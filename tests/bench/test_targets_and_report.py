@@ -14,7 +14,7 @@ def figures(rps, p95, p99=None, errors=0, **extra):
         "p95_ms": p95,
         "p99_ms": p99 if p99 is not None else p95 * 1.5,
         "error_count": errors,
-        "cpu": {"wrk_pct_of_busy": 12.0},
+        "cpu": {"wrk_pct_of_busy": 12.0, "machine_busy_pct": 91.6},
         **extra,
     }
 
@@ -72,7 +72,16 @@ def sample_results():
             queries=7,
             minimal=figures(1400, 8.0),
             plain_sql={"p50_ms": 0.61, "p95_ms": 0.93},
-        ),
+        )
+        | {
+            "cpu": {
+                "machine_busy_pct": 97.2,
+                "wrk_pct_of_busy": 2.0,
+                "server_pct_of_busy": 48.0,
+                "database_pct_of_busy": 41.4,
+                "steal_pct_of_busy": 3.0,
+            }
+        },
         "consult_board": figures(88, 70, queries=9),
         "visit_entry": {"failed": "POST answered 409\nconflict | detail"},
     }
@@ -114,10 +123,11 @@ def test_the_markdown_shows_figures_ratios_and_verdicts():
     markdown = report.render_markdown(sample_results())
 
     assert (
-        "| worklist_api | 320 | 15.6 | 31.2 | 60.0 | 0 | 7 | 12 | 1,400 · 8.0 | 3.9× | 0.61 · 0.93 |"
-        in markdown
+        "| worklist_api | 320 | 15.6 | 31.2 | 60.0 | 0 | 7 | 2 | 97 · 48 / 41 / 3 / 6 | 1,400 · 8.0 | 3.9× "
+        "| 0.61 · 0.93 |" in markdown
     )
-    assert "| consult_board | 88 | 35.0 | 70.0 | 105.0 | 0 | 9 | 12 | – | – | – |" in markdown
+    # a run without the split (older results) shows how busy the machine was
+    assert "| consult_board | 88 | 35.0 | 70.0 | 105.0 | 0 | 9 | 12 | 92 | – | – | – |" in markdown
     # a failure stays on one table row
     assert "| visit_entry | failed: POST answered 409 conflict / detail |" in markdown
     assert "| worklist_api | throughput | ≥ 400 req/s | 320 req/s | **not met** |" in markdown

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -130,16 +131,41 @@ def test_a_mix_needs_a_weighted_group():
 
 
 def test_cpu_shares_are_of_the_machines_busy_time():
-    cpu = wrkrun.cpu_summary(wall=20.0, wrk=6.0, server=24.0, busy=36.0, capacity=40.0)
+    cpu = wrkrun.cpu_summary(
+        wall=20.0, wrk=2.0, server=18.0, busy=36.0, capacity=40.0, database=12.0, redis=0.5, steal=1.5
+    )
     assert cpu == {
         "wall_s": 20.0,
         "machine_busy_pct": 90.0,
-        "wrk_s": 6.0,
-        "wrk_pct_of_busy": 16.7,
-        "server_s": 24.0,
-        "server_pct_of_busy": 66.7,
+        "wrk_s": 2.0,
+        "wrk_pct_of_busy": 5.6,
+        "server_s": 18.0,
+        "server_pct_of_busy": 50.0,
+        "database_s": 12.0,
+        "database_pct_of_busy": 33.3,
+        "redis_s": 0.5,
+        "steal_s": 1.5,
+        "steal_pct_of_busy": 4.2,
+        "other_s": 2.0,  # 36 - 2 - 18 - 12 - 0.5 - 1.5
     }
     assert wrkrun.cpu_summary(wall=1, wrk=0, server=0, busy=0, capacity=0)["wrk_pct_of_busy"] == 0.0
+
+
+def test_database_cpu_is_summed_over_the_processes_present_at_both_ends():
+    before = {1: ("postgres", 10.0), 2: ("postgres", 5.0), 3: ("redis-server", 1.0), 9: ("postgres", 1.0)}
+    after = {1: ("postgres", 13.0), 2: ("postgres", 5.5), 3: ("redis-server", 1.25), 4: ("postgres", 7.0)}
+    # 9 ended during the run, 4 started during it: neither has a difference to count
+    assert wrkrun._by_command(before, after) == {"postgres": 3.5, "redis-server": 0.25}
+
+
+def test_processes_are_found_by_their_command_name():
+    stat = Path(f"/proc/{os.getpid()}/stat").read_text()
+    own = stat[stat.index("(") + 1 : stat.rindex(")")]
+    found = wrkrun.cpu_by_command((own,))
+    assert found[os.getpid()][0] == own
+    assert found[os.getpid()][1] > 0
+    assert os.getpid() not in wrkrun.cpu_by_command(("no-such-command",))
+    assert wrkrun.steal_seconds() >= 0
 
 
 def test_cpu_time_of_a_process_and_its_children_are_read_from_proc():
