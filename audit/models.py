@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # audit_actor_time (actor, -occurred_at) serves every look-up by user
     )
     actor_username = models.CharField(_("user name"), max_length=150, blank=True)
     actor_roles = ArrayField(
@@ -57,13 +59,14 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [
-            # audit search: by user over time, by object, by woman (GIN on the array).
+            # audit search: by user over time, by object, by woman (GIN on the array: audit/0004).
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_time"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["action", "-occurred_at"], name="audit_action_time"),
             models.Index(
                 fields=["needs_review"], name="audit_needs_review", condition=models.Q(needs_review=True)
             ),
+            GinIndex(fields=["patient_ids"], name="audit_patients"),
         ]
         default_permissions = ("view",)
 

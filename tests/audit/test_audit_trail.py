@@ -107,6 +107,25 @@ def test_auditor_searches_by_woman_and_by_action(api, pregnancy, midwife, audito
     assert body["count"] == 0
 
 
+def test_the_search_by_woman_reads_her_entries_of_the_patients_index(pregnancy, midwife):
+    """ "Who looked at her" must not read the whole audit trail, which gains a row on every read of
+    patient data: the search by woman can be answered from the GIN index on ``patient_ids`` (with
+    sequential scans and plain index scans off, only that index can serve ``@>``)."""
+    from audit.filtersets import AuditEventFilterSet
+
+    audit_record(actor=midwife, action="read", obj=pregnancy, patient_ids=[pregnancy.patient.external_id])
+    rows = AuditEventFilterSet({"patient": str(pregnancy.patient.external_id)}).qs
+    assert list(rows.values_list("object_id", flat=True)) == [str(pregnancy.external_id)]
+    sql, params = rows.values("pk")[:50].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on audit_patients" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
 def test_audit_search_page_filters(client, pregnancy, midwife, auditor):
     audit_record(actor=midwife, action="read", obj=pregnancy, patient_ids=[pregnancy.patient.external_id])
     client.force_login(auditor)
