@@ -89,6 +89,8 @@ class ScopedRows:
         self.generic = generic
         # ``access.FacilityRest`` of the arms after the first, in ``LIST_ORDER``: used when unfiltered.
         self.rest = rest
+        if rest is not None and tuple(order) != LIST_ORDER:
+            raise ValueError("FacilityRest reads its arms newest first: only a list in LIST_ORDER can use it")
         self.outer = outer or (lambda rows: rows)
         self.first_total = first_total
         # (SQL, parameters) of how many rows the arms after the first add, unfiltered (a counter), like
@@ -189,12 +191,19 @@ class ScopedRows:
 
     def _page(self, start: int, stop: int) -> QuerySet:
         if self.rest is not None and self.unfiltered:
-            # the first arm on its index, the others through ``FacilityRest`` (grants on their own index)
-            first = self.queryset.filter(self.arms[0]).order_by(*self.order).values("pk")[:stop]
+            # The first arm on its index, the others through ``FacilityRest`` (grants on their own index),
+            # each arm's newest ``stop`` as (created_at, id); of those only the newest ``stop`` are joined
+            # with the woman and the facility: joining every arm's (up to five times ``stop``) read as many
+            # women and patients to keep ``stop`` of them.
+            first = self.queryset.filter(self.arms[0]).order_by(*self.order).values("created_at", "pk")[:stop]
             first_sql, first_params = first.query.sql_with_params()
             rest_sql, rest_params = self.rest.newest_sql(stop)
-            # ORM-compiled and code-written SQL, every value a parameter
-            page_ids = RawSQL(f"({first_sql}) UNION {rest_sql}", (*first_params, *rest_params))  # noqa: S611
+            # ORM-compiled and code-written SQL, every value a parameter; LIST_ORDER is (-created_at, -id)
+            newest = (
+                f"SELECT n.id FROM (({first_sql}) UNION {rest_sql}) AS n (created_at, id) "  # noqa: S608
+                f"ORDER BY n.created_at DESC, n.id DESC LIMIT {int(stop)}"
+            )
+            page_ids = RawSQL(newest, (*first_params, *rest_params))  # noqa: S611
             rows = self.outer(Pregnancy.objects.filter(pk__in=page_ids))
             return rows.order_by(*self.order)[start:stop]
         page_ids = None
