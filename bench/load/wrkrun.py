@@ -182,9 +182,9 @@ def steal_seconds() -> float:
 
 
 def cpu_by_command(commands: tuple[str, ...] = ("postgres", "redis-server")) -> dict[int, tuple[str, float]]:
-    """{pid: (command, CPU seconds so far)} of every process whose command name is one of ``commands``
-    (PostgreSQL's backends live as long as gunicorn's persistent connections, so a run's database CPU
-    is the difference over the processes present at both ends)."""
+    """{pid: (command, CPU seconds so far)} of every process whose command name is one of ``commands``,
+    its exited children's included (a backend whose connection gunicorn closed is reaped by the
+    postmaster, which then holds its CPU time)."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -194,17 +194,20 @@ def cpu_by_command(commands: tuple[str, ...] = ("postgres", "redis-server")) -> 
             command = text[text.index("(") + 1 : text.rindex(")")]
             if command in commands:
                 fields = text[text.rindex(")") + 2 :].split()
-                found[int(entry.name)] = (command, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+                ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+                found[int(entry.name)] = (command, ticks / CLOCK_TICKS)
     return found
 
 
 def _by_command(
     before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
 ) -> dict[str, float]:
+    """CPU seconds per command between two readings of ``cpu_by_command``: the difference for a process
+    present at both, all of it for one started in between (a backend for a new connection: gunicorn
+    reconnects when ``CONN_MAX_AGE`` runs out); one that ended in between is in its parent's figure."""
     out: dict[str, float] = {}
     for pid, (command, seconds) in after.items():
-        if pid in before:
-            out[command] = out.get(command, 0.0) + seconds - before[pid][1]
+        out[command] = out.get(command, 0.0) + seconds - (before[pid][1] if pid in before else 0.0)
     return out
 
 

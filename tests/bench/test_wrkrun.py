@@ -151,11 +151,21 @@ def test_cpu_shares_are_of_the_machines_busy_time():
     assert wrkrun.cpu_summary(wall=1, wrk=0, server=0, busy=0, capacity=0)["wrk_pct_of_busy"] == 0.0
 
 
-def test_database_cpu_is_summed_over_the_processes_present_at_both_ends():
+def test_database_cpu_counts_the_processes_started_during_the_run():
     before = {1: ("postgres", 10.0), 2: ("postgres", 5.0), 3: ("redis-server", 1.0), 9: ("postgres", 1.0)}
-    after = {1: ("postgres", 13.0), 2: ("postgres", 5.5), 3: ("redis-server", 1.25), 4: ("postgres", 7.0)}
-    # 9 ended during the run, 4 started during it: neither has a difference to count
-    assert wrkrun._by_command(before, after) == {"postgres": 3.5, "redis-server": 0.25}
+    after = {1: ("postgres", 13.0), 2: ("postgres", 5.5), 3: ("redis-server", 1.25), 4: ("postgres", 0.75)}
+    # 4 started during the run: all of its CPU; 9 ended: its time is in its parent's (1, the postmaster)
+    assert wrkrun._by_command(before, after) == {"postgres": 4.25, "redis-server": 0.25}
+
+
+def test_an_exited_childs_cpu_is_read_in_its_parent():
+    stat = Path(f"/proc/{os.getpid()}/stat").read_text()
+    own = stat[stat.index("(") + 1 : stat.rindex(")")]
+    before = wrkrun.cpu_by_command((own,))[os.getpid()][1]
+    # a child that burns CPU and is reaped: only the parent's children time can still show it
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True)  # noqa: S603
+    after = wrkrun.cpu_by_command((own,))[os.getpid()][1]
+    assert after - before >= 0.05
 
 
 def test_processes_are_found_by_their_command_name():
