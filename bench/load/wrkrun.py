@@ -204,10 +204,15 @@ def _by_command(
 ) -> dict[str, float]:
     """CPU seconds per command between two readings of ``cpu_by_command``: the difference for a process
     present at both, all of it for one started in between (a backend for a new connection: gunicorn
-    reconnects when ``CONN_MAX_AGE`` runs out); one that ended in between is in its parent's figure."""
+    reconnects when ``CONN_MAX_AGE`` runs out). One that ended in between was added whole to its
+    parent's children time when it was reaped (the postmaster's, read at both ends): what it had used
+    before the run is taken off again."""
     out: dict[str, float] = {}
     for pid, (command, seconds) in after.items():
         out[command] = out.get(command, 0.0) + seconds - (before[pid][1] if pid in before else 0.0)
+    for pid, (command, seconds) in before.items():
+        if pid not in after:
+            out[command] = out.get(command, 0.0) - seconds
     return out
 
 

@@ -152,10 +152,11 @@ def test_cpu_shares_are_of_the_machines_busy_time():
 
 
 def test_database_cpu_counts_the_processes_started_during_the_run():
-    before = {1: ("postgres", 10.0), 2: ("postgres", 5.0), 3: ("redis-server", 1.0), 9: ("postgres", 1.0)}
-    after = {1: ("postgres", 13.0), 2: ("postgres", 5.5), 3: ("redis-server", 1.25), 4: ("postgres", 0.75)}
-    # 4 started during the run: all of its CPU; 9 ended: its time is in its parent's (1, the postmaster)
-    assert wrkrun._by_command(before, after) == {"postgres": 4.25, "redis-server": 0.25}
+    before = {1: ("postgres", 10.0), 2: ("postgres", 5.0), 3: ("redis-server", 1.0), 9: ("postgres", 4.0)}
+    # 4 started during the run: all of its CPU counts. 9 ended after using 0.5 s more: reaped, its 4.5 s
+    # went into its parent's children time (1, the postmaster: 10 + 4.5), of which 4 were before the run
+    after = {1: ("postgres", 14.5), 2: ("postgres", 5.5), 3: ("redis-server", 1.25), 4: ("postgres", 0.75)}
+    assert wrkrun._by_command(before, after) == {"postgres": 0.5 + 0.5 + 0.75, "redis-server": 0.25}
 
 
 def test_an_exited_childs_cpu_is_read_in_its_parent():
