@@ -179,6 +179,20 @@ def _plan(transitions: int) -> scenarios.Plan:
     return plan
 
 
+def test_the_transitions_are_prepared_once_before_the_first_endpoint_that_sends_them():
+    plan = _plan(0)
+    del plan.requests["referral_transition"], plan.single_use["referral_transition"]
+    assert not scenarios.transitions_due(plan, "referral_transition")  # no parties: nothing to prepare
+    plan.transition_parties = ("receiver", ["senders"])
+    assert [n for n in scenarios.ENDPOINTS if scenarios.transitions_due(plan, n)] == ["referral_transition"]
+    assert scenarios.transitions_due(plan, "mixed")
+    plan.requests["referral_transition"] = []  # prepared
+    assert not scenarios.transitions_due(plan, "mixed")
+    del plan.requests["referral_transition"]
+    plan.skipped["referral_transition"] = "the townships have no obstetrician"
+    assert not scenarios.transitions_due(plan, "mixed")
+
+
 def test_alone_the_probe_warm_up_and_run_each_take_their_own_transitions():
     plan = _plan(3000)
     load = scenarios.load_for(plan, "referral_transition", SimpleNamespace(warmup=2, duration=8))
