@@ -198,10 +198,12 @@ class ScopedRows:
             first = self.queryset.filter(self.arms[0]).order_by(*self.order).values("created_at", "pk")[:stop]
             first_sql, first_params = first.query.sql_with_params()
             rest_sql, rest_params = self.rest.newest_sql(stop)
-            # ORM-compiled and code-written SQL, every value a parameter; LIST_ORDER is (-created_at, -id)
+            # ORM-compiled and code-written SQL, every value a parameter; LIST_ORDER is (-created_at, -id).
+            # Grouped by id: a woman in two arms takes one place even if a copy of her created_at were ever
+            # out of step with hers.
             newest = (
                 f"SELECT n.id FROM (({first_sql}) UNION {rest_sql}) AS n (created_at, id) "  # noqa: S608
-                f"ORDER BY n.created_at DESC, n.id DESC LIMIT {int(stop)}"
+                f"GROUP BY n.id ORDER BY MAX(n.created_at) DESC, n.id DESC LIMIT {int(stop)}"
             )
             page_ids = RawSQL(newest, (*first_params, *rest_params))  # noqa: S611
             rows = self.outer(Pregnancy.objects.filter(pk__in=page_ids))

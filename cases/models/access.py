@@ -51,6 +51,11 @@ class PregnancyGroupObjectPermission(GroupObjectPermissionBase, PregnancyCopy):
     """A grant on one pregnancy to a facility (its access group; django-guardian direct foreign key)."""
 
     content_object = models.ForeignKey(Pregnancy, on_delete=models.CASCADE)
+    # The facility whose access group holds the grant, set by the database from the group (``cases/0011``):
+    # the grants of women neither managed nor followed up there have an index of their own
+    # (``pregnancy_group_grant_foreign``), which a facility member's list counts instead of every grant
+    # her facility ever received.
+    grantee_facility_id = models.BigIntegerField(null=True, editable=False)
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("pregnancy grant to a facility")
