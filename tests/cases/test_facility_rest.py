@@ -174,6 +174,31 @@ def test_the_database_writes_the_grantee_facility_of_a_group_grant(
     assert foreign() == 0
 
 
+def test_the_count_without_the_follow_up_counters_is_the_scopes_rest(
+    region_of_grants, obstetrician, outsider, home_facility, other_facility
+):
+    """``FacilityRest.count_sql`` without ``followed_total`` (no census counters) counts the follow-up arm
+    from the pregnancies: the pregnancies of her scope not managed at her facility, a second facility's
+    group included."""
+    from django.db import connection
+
+    # a woman granted only to her second group (the fixture's other facility), managed there
+    theirs = PregnancyFactory(managing_facility=other_facility)
+    pregnancy_access_grant(
+        actor=outsider, pregnancy=theirs, facility=other_facility, level=GrantLevel.READ, reason="consult"
+    )
+    assert theirs in Pregnancy.objects.filter(pregnancy_scope(region_of_grants, "view"))
+    counted = {}
+    for actor in (region_of_grants, obstetrician, outsider):
+        sql, params = facility_rest(actor).count_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            counted[actor.username] = cursor.fetchone()[0]
+        scope = Pregnancy.objects.filter(pregnancy_scope(actor, "view"))
+        assert counted[actor.username] == scope.exclude(managing_facility_id=actor.facility_id).count()
+    assert counted[region_of_grants.username] >= 8  # followed up, grants, her other group, emergency access
+
+
 @pytest.mark.parametrize("followed_total", [None, ("SELECT 0", [])])
 def test_the_count_reads_her_facilitys_grants_of_other_womens_on_their_own_index(
     region_of_grants, followed_total
