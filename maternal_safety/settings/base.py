@@ -90,6 +90,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.shell",
             ],
+            # ``{% load i18n %}``: Django's library, literal ``{% translate %}`` tags rendered once per
+            # language (core/templatetags/i18n_constant.py).
+            "libraries": {"i18n": "core.templatetags.i18n_constant"},
+            # ``|date`` for the pages' fixed numeric formats written directly (core/templatetags/dates.py).
+            "builtins": ["core.templatetags.dates"],
         },
     },
 ]
@@ -185,7 +190,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.storage.ManifestStaticStorage"},
 }
 
 # --- Security headers common to every environment ---------------------------------------------
