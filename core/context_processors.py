@@ -1,4 +1,6 @@
-"""What the base layout needs on every page: the navigation the user's roles allow."""
+"""What the base layout needs on every page: the navigation the user's roles allow, which of its links is
+the page shown, and the labels of the user's roles (worked out here once, not looped over in the
+header's markup on every page)."""
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +35,19 @@ def shell(request: HttpRequest) -> dict:
         items.append((reverse("audit:search"), _("Audit trail"), "audit"))
     if has_action(user, Action.REVIEW_BREAK_GLASS):
         items.append((reverse("cases:break_glass_reviews"), _("Emergency accesses"), "break_glass"))
-    # role_choices: templates show role labels by looping over it (``{% if code in user.roles %}``).
+    # role_choices: lists of other people show their role labels by looping over it (role_tags.html).
+    match = getattr(request, "resolver_match", None)
+    on_facility = match is not None and match.view_name == "facilities:detail"
     return {
-        "nav_items": [{"url": u, "label": label, "key": key} for u, label, key in items],
+        "nav_items": [
+            {
+                "url": u,
+                "label": label,
+                "key": key,
+                "current": request.path == u or (key == "facilities" and on_facility),
+            }
+            for u, label, key in items
+        ],
         "role_choices": Role.choices,
+        "user_role_labels": [label for code, label in Role.choices if code in user.roles],
     }
