@@ -1,6 +1,8 @@
-"""Production settings pass Django's deployment checks; the OpenAPI schema generates without warnings."""
+"""Production settings pass Django's deployment checks; the OpenAPI schema generates without warnings;
+gunicorn reads the project's settings file."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +75,28 @@ def test_published_schema_file_is_current(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "s.yml").read_text() == (ROOT / "docs" / "openapi.yaml").read_text()
+
+
+def test_gunicorn_reads_the_projects_settings_file_and_its_workers_freeze_what_they_loaded():
+    """``gunicorn.conf.py`` at the root is read by every gunicorn started from there (make run, the
+    image, make bench) without a ``-c``; its ``post_worker_init`` moves the loaded objects out of the
+    garbage collector's reach."""
+    import gc
+    import runpy
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    shown = subprocess.run(
+        [str(gunicorn), "--print-config", "maternal_safety.wsgi"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.search(r"^post_worker_init\s+= <post_worker_init\(\)>$", shown, re.MULTILINE), shown
+    hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+    gc.unfreeze()
+    try:
+        hook(None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
