@@ -71,3 +71,13 @@ def test_only_plain_literals_are_kept(source, constant, django_node):
     template = _ours(source)
     assert _count(template, ConstantTranslateNode) == constant
     assert _count(template, TranslateNode) == django_node
+
+
+def test_i18n_is_the_only_library_name_used_twice():
+    """``templates.W003`` is silenced for the deliberate ``i18n`` mapping only: the check itself must find
+    nothing else."""
+    warnings = engines["django"]._check_for_template_tags_with_the_same_name()
+    assert [w.msg for w in warnings] == [
+        "'i18n' is used for multiple template tag modules: "
+        "'core.templatetags.i18n_constant', 'django.templatetags.i18n'"
+    ]
