@@ -1,10 +1,13 @@
-"""The idle timeout slides with activity, written at most once a minute per session."""
+"""The signed-in user, read once a request; the idle timeout slides with activity, written at most once a
+minute per session."""
 
 import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 SEEN_KEY = "_refreshed_at"
 
@@ -33,3 +36,24 @@ class SessionRefreshMiddleware:
         if now - session.get(SEEN_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
             session[SEEN_KEY] = now  # marks the session modified: SessionMiddleware saves it
         return response
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, except that ``request.user`` becomes the user herself once something has read it.
+
+    Django leaves a ``SimpleLazyObject`` there for the whole request, and every attribute read through
+    it (``user.roles`` in each permission check, ``user.facility`` and ``request.user`` in the
+    templates: some 150 on a case page) goes through the proxy's failed ``__getattribute__`` and its
+    ``__getattr__``. The user is still read lazily, at the first use, and only then: a request that
+    never looks at her (static files, the health check) reads no session and no user row.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+
+        def read() -> object:
+            user = auth_middleware.get_user(request)
+            request.user = user
+            return user
+
+        request.user = SimpleLazyObject(read)
