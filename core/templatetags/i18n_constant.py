@@ -42,12 +42,10 @@ class ConstantTranslateNode(django_i18n.TranslateNode):
         return value
 
     def _text(self, context) -> str:
-        """What Django's node renders, without the ``asvar`` side effect."""
-        asvar, self.asvar = self.asvar, None
-        try:
-            return super().render(context)
-        finally:
-            self.asvar = asvar
+        """What Django's node renders (with ``as``, what it puts in the context). The node itself is not
+        changed for it: a compiled template is shared by the threads of a threaded server."""
+        shown = super().render(context)
+        return context[self.asvar] if self.asvar else shown
 
 
 def _is_literal(expression) -> bool:
