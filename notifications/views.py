@@ -28,6 +28,7 @@ from accounts.permissions import Action, has_action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import ApplicationError
+from core.header import alert_bell
 
 from . import selectors
 from .forms import AcknowledgeForm, InboxFilterForm
@@ -76,8 +77,7 @@ def bell(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return HttpResponse(status=204)
     summary = selectors.inbox_unread_summary(actor=request.user)
-    context = {"bell": summary, "poll_seconds": getattr(settings, "ALERT_BELL_POLL_SECONDS", 20)}
-    return render(request, "notifications/partials/bell.html", context)
+    return HttpResponse(alert_bell(summary, getattr(settings, "ALERT_BELL_POLL_SECONDS", 20)))
 
 
 # --- the inbox --------------------------------------------------------------------------------------------

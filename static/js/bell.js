@@ -1,4 +1,4 @@
-/* The alert bell in the header: fetches the server-rendered bell (notifications/partials/bell.html) at
+/* The alert bell in the header: fetches the server-rendered bell (core.header.alert_bell) at
    once and then every data-bell-interval seconds (20 by default), and whenever an htmx action on the
    page says "bell-refresh" (acknowledging, marking read). The bell is replaced only when its count
    changed, so screen readers are not told the same thing every 20 seconds. Signed out (204) or sent
