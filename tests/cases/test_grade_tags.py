@@ -254,3 +254,161 @@ def test_risk_and_urgency_badges_are_the_partials_they_replaced():
                 new = render("{% load consult_tags %}{% urgency_badge c %}", c=consult)
                 assert new == urgency.render({"consult": consult}), (language, value)
     assert render("{% risk_badges p %}", p=Pregnancy()) == ""
+
+
+# The whole case timeline as template markup (cases/partials/timeline.html), before ``{% case_timeline %}``
+# replaced it; its visits were already ``{% timeline_visit %}`` (compared above).
+TIMELINE_TEMPLATE = """{% load i18n rows %}{% if timeline %}
+<ol class="timeline">
+  {% for item in timeline %}{% if item.kind == "visit" %}{% timeline_visit item %}{% else %}{% with o=item.object %}
+  <li class="timeline__item timeline__item--{{ item.kind }}">
+    <p class="timeline__when"><span class="mono">{{ item.at|date:"Y-m-d H:i" }}</span>{% if item.ga %} <span class="timeline__ga">{% blocktranslate trimmed with weeks=item.ga.weeks days=item.ga.days %}{{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}</p>
+    <div class="timeline__body">
+    {% if item.kind == "dating" %}
+      <p class="timeline__title">{% blocktranslate trimmed with method=o.get_method_display %}Dating: {{ method }}{% endblocktranslate %}
+        {% if o.adopted %}<span class="tag tag-ok">{% translate "Adopted as the EDD" %}</span>{% else %}<span class="tag">{% translate "Not adopted" %}</span>{% endif %}</p>
+      <p class="timeline__summary"><span class="nowrap">{% blocktranslate trimmed with edd=o.computed_edd|date:"Y-m-d" %}EDD by this dating: {{ edd }}{% endblocktranslate %}</span>{% if o.scan_date and item.scan_ga %} · <span class="nowrap">{% blocktranslate trimmed with date=o.scan_date|date:"Y-m-d" weeks=item.scan_ga.weeks days=item.scan_ga.days %}Scan on {{ date }} at {{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}{% if o.crl_mm %} · <span class="nowrap">CRL {{ o.crl_mm }} mm</span>{% endif %}</p>
+      {% if o.reason %}<p class="small muted">{% blocktranslate trimmed with reason=o.reason %}Reason: {{ reason }}{% endblocktranslate %}</p>{% endif %}
+    {% elif item.kind == "delivery" %}
+      <p class="timeline__title">{% blocktranslate trimmed with mode=o.get_mode_display %}Delivery: {{ mode }}{% endblocktranslate %} <span class="muted small">{% if o.facility %}{{ o.facility.name }}{% else %}{% translate "Born outside a health facility" %}{% endif %}</span></p>
+      <p class="timeline__summary">{% if o.blood_loss_ml is not None %}{% blocktranslate trimmed with ml=o.blood_loss_ml %}Blood loss {{ ml }} mL{% endblocktranslate %}{% endif %}{% if item.complications %} · {{ item.complications|join:", " }}{% endif %}</p>
+      <ul class="newborns">
+        {% for baby in o.newborns.all %}
+        <li><strong>{% blocktranslate trimmed with n=baby.order %}Baby {{ n }}{% endblocktranslate %}</strong> · {{ baby.get_outcome_display }}{% if baby.sex %} · {{ baby.get_sex_display }}{% endif %}{% if baby.weight_g %} · {{ baby.weight_g }} g{% endif %}{% if baby.apgar_1 is not None or baby.apgar_5 is not None %} · Apgar {{ baby.apgar_1|default_if_none:"–" }}/{{ baby.apgar_5|default_if_none:"–" }}{% endif %}</li>
+        {% endfor %}
+      </ul>
+      {% if o.discharged_at %}<p class="small muted">{% blocktranslate trimmed with time=o.discharged_at|date:"Y-m-d H:i" %}Discharged: {{ time }}{% endblocktranslate %}</p>{% endif %}
+    {% elif item.kind == "near_miss" %}
+      <p class="timeline__title timeline__title--danger">{% translate "Maternal near miss" %}</p>
+      <p class="timeline__summary">{{ item.criteria|join:" · " }}</p>
+    {% elif item.kind == "death" %}
+      <p class="timeline__title timeline__title--danger">{% if o.is_late %}{% translate "Late maternal death" %}{% else %}{% translate "Maternal death" %}{% endif %}</p>
+      <p class="timeline__summary">{{ o.cause }}{% if o.icd10 %} <span class="mono">({{ o.icd10 }})</span>{% endif %}</p>
+    {% endif %}
+    </div>
+  </li>
+  {% endwith %}{% endif %}{% endfor %}
+</ol>
+{% else %}
+<p class="muted">{% translate "Nothing recorded yet." %}</p>
+{% endif %}"""  # noqa: E501
+
+
+def _timeline_items():
+    import datetime as dt
+    from decimal import Decimal
+
+    from cases.models import Delivery, MaternalDeath, Newborn, PregnancyDating, Visit
+    from facilities.models import Facility
+
+    facility = Facility(name_zh="县医院 <b>", name_en="County & Hospital")
+    at = dt.datetime(2026, 11, 26, 17, 30, tzinfo=dt.UTC)  # 01:30 the next day in Beijing
+    adopted = PregnancyDating(
+        method="ultrasound",
+        adopted=True,
+        computed_edd=dt.date(2027, 5, 1),
+        scan_date=dt.date(2026, 10, 2),
+        crl_mm=Decimal("45.5"),
+        reason="LMP <unsure> & irregular",
+    )
+    plain = PregnancyDating(method="lmp", adopted=False, computed_edd=dt.date(2027, 5, 9))
+    delivery = Delivery(
+        pk=1,
+        mode="caesarean_emergency",
+        blood_loss_ml=1500,
+        delivered_at=at,
+        discharged_at=at,
+    )
+    delivery.facility = facility
+    delivery._prefetched_objects_cache = {
+        "newborns": [
+            Newborn(order=1, outcome="live_birth", sex="female", weight_g=3250, apgar_1=8, apgar_5=9),
+            Newborn(order=2, outcome="stillbirth", apgar_1=None, apgar_5=0),
+            Newborn(order=3, outcome="neonatal_death", sex="undetermined", weight_g=1250),
+        ]
+    }
+    at_home = Delivery(pk=2, mode="spontaneous_vaginal", blood_loss_ml=None, delivered_at=at)
+    at_home.facility = None
+    at_home._prefetched_objects_cache = {"newborns": []}
+    zero_loss = Delivery(pk=3, mode="spontaneous_vaginal", blood_loss_ml=0, delivered_at=at)
+    zero_loss.facility = facility
+    zero_loss._prefetched_objects_cache = {"newborns": []}
+    visit = Visit(visited_at=at, kind="antenatal", notes="<b>x</b>")
+    visit.facility, visit.clinician = facility, None
+    return [
+        {
+            "kind": "visit",
+            "at": at,
+            "object": visit,
+            "summary": ["BP 150/95"],
+            "ga": {"weeks": 34, "days": 2},
+        },
+        {"kind": "dating", "at": at, "object": adopted, "scan_ga": {"weeks": 12, "days": 3}},
+        {"kind": "dating", "at": at, "object": plain, "scan_ga": None},
+        {
+            "kind": "dating",
+            "at": at,
+            "object": PregnancyDating(
+                method="estimate", computed_edd=dt.date(2027, 1, 1), scan_date=dt.date(2026, 10, 2)
+            ),
+            "scan_ga": None,
+        },
+        {
+            "kind": "delivery",
+            "at": at,
+            "object": delivery,
+            "ga": {"weeks": 36, "days": 1},
+            "complications": ["Severe postpartum haemorrhage", "<Eclampsia> & more"],
+        },
+        {"kind": "delivery", "at": at, "object": at_home, "ga": None, "complications": []},
+        {"kind": "delivery", "at": at, "object": zero_loss, "ga": None, "complications": ["A"]},
+        {"kind": "near_miss", "at": at, "object": None, "criteria": ["Acute cyanosis", "Shock <x>"]},
+        {"kind": "near_miss", "at": at, "object": None, "criteria": []},
+        {
+            "kind": "death",
+            "at": at,
+            "object": MaternalDeath(cause="Amniotic fluid embolism <AFE>", icd10="O88.1"),
+        },
+        {"kind": "death", "at": at, "object": MaternalDeath(cause="Cardiomyopathy", is_late=True)},
+    ]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC"])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_case_timeline_is_the_template_markup_it_replaced(language, zone):
+    from django.utils import timezone
+
+    template = engines["django"].from_string(TIMELINE_TEMPLATE)
+    items = _timeline_items()
+    with translation.override(language), timezone.override(zone):
+        for shown in (items, [], items[:1], items[1:2], items[4:]):
+            new = engines["django"].from_string("{% load rows %}{% case_timeline t %}").render({"t": shown})
+            assert _spaced(new) == _spaced(template.render({"timeline": shown})), shown
+            if shown is items:
+                everything = new
+    # The cases show what varies (so an empty pair could not pass): escaped text, local time, the parts.
+    for part in (
+        "LMP &lt;unsure&gt; &amp; irregular",
+        "45.5 mm",
+        "3250 g",
+        "Apgar –/0",
+        "&lt;Eclampsia&gt;",
+        "(O88.1)",
+        "Shock &lt;x&gt;",
+        "timeline__item--near_miss",
+        '<ul class="newborns"></ul>',
+    ):
+        assert part in everything, part
+    with translation.override(language):
+        empty = engines["django"].from_string("{% load rows %}{% case_timeline t %}").render({"t": []})
+        assert empty == '<p class="muted">' + translation.gettext("Nothing recorded yet.") + "</p>"
+    assert ("2026-11-27 01:30" if zone == "Asia/Shanghai" else "2026-11-26 17:30") in everything
+
+
+def _spaced(html: str) -> str:
+    """Whitespace that does not show: runs of it are one space, none between two tags, none just after a
+    start tag; a space between text and a tag (a title and its tag) stays, unlike ``_squeezed``."""
+    import re
+
+    html = re.sub(r"\s+", " ", html).strip()
+    return re.sub(r"> <", "><", re.sub(r"(<[a-z][^<>]*>) ", r"\1", html))
