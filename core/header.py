@@ -9,13 +9,12 @@ renders both, signed in and out, with and without the inbox's bell figures, in b
 text that needs escaping. Values are escaped by ``escape_text``; markup is written only here.
 """
 
-import html
-
 from django.templatetags.static import static
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
 from core.ids import id_url
+from core.markup import csrf_input, escape_text
 
 # The bell's icon.
 _BELL_ICON = (
@@ -23,21 +22,6 @@ _BELL_ICON = (
     '<path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-'
     '6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/></svg>'
 )
-
-
-def escape_text(value) -> str:
-    """``value`` as HTML text: escaped unless it is already safe markup (``conditional_escape``)."""
-    if isinstance(value, SafeData):
-        return str(value)
-    return html.escape(str(value))
-
-
-def _csrf_input(context) -> str:
-    """What ``{% csrf_token %}`` renders: the hidden input, or nothing without a token."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape_text(token)}">'
 
 
 def alert_bell(bell: dict | None, poll_seconds=None) -> str:
@@ -112,7 +96,7 @@ def _navigation(items) -> str:
 
 def language_switch(context) -> str:
     """The language buttons alone (the sign-in pages' header)."""
-    return mark_safe(_language_switch(context.get("request"), _csrf_input(context)))  # noqa: S308 - escaped
+    return mark_safe(_language_switch(context.get("request"), csrf_input(context)))  # noqa: S308 - escaped
 
 
 def app_header(context) -> str:
@@ -120,7 +104,7 @@ def app_header(context) -> str:
     the role labels, the inbox the bell's figures)."""
     user = context.get("user")
     signed_in = user is not None and user.is_authenticated
-    csrf = _csrf_input(context)
+    csrf = csrf_input(context)
     tools = []
     if signed_in:
         tools.append(alert_bell(context.get("bell"), context.get("poll_seconds")))

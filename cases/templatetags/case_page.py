@@ -10,7 +10,7 @@ sensitive results, tasks), in both languages. One difference on purpose: an infe
 may not see gives the class ``infection--restricted``, where the template wrote the translated label
 into the class name.
 
-Values are escaped by ``_e``; a message with values follows ``{% blocktranslate %}`` (``_bt``).
+Values are escaped by ``_e`` (``core.markup.escape_text``).
 """
 
 from django import template
@@ -19,19 +19,13 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 
 from core.ids import id_url
+from core.markup import csrf_input
+from core.markup import escape_text as _e
 from core.sensitive import RESTRICTED, RESTRICTED_LABEL, can_view_sensitive
 
 from .grades import ga_inline
-from .rows import _e
 
 register = template.Library()
-
-
-def _csrf(context) -> str:
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(token)}">'
 
 
 def _link(css: str, href: str, text: str) -> str:
@@ -98,7 +92,7 @@ def _woman(context) -> str:
     if context.get("can_reveal") and not context.get("revealed"):
         action = id_url("cases:reveal_id_number", pregnancy.external_id)
         identity += (
-            f' <form method="post" action="{action}" class="inline-form">{_csrf(context)}'
+            f' <form method="post" action="{action}" class="inline-form">{csrf_input(context)}'
             f'<button type="submit" class="btn btn-secondary btn-small">{_e(gettext("Show"))}</button></form>'
         )
     rows = [_row(gettext("Resident ID number"), identity, "id-cell")]
@@ -214,7 +208,7 @@ def _tasks(context) -> str:
             if getattr(task, "can_complete", False):
                 action = id_url("cases:care_task_done", pid, task.external_id)
                 done = (
-                    f'<form method="post" action="{action}" class="inline-form">{_csrf(context)}'
+                    f'<form method="post" action="{action}" class="inline-form">{csrf_input(context)}'
                     f'<button type="submit" class="btn btn-secondary btn-small">{_e(gettext("Mark done"))}'
                     "</button></form>"
                 )

@@ -19,7 +19,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, pgettext
 
 from cases.templatetags.grades import risk_badges
-from cases.templatetags.rows import _e
+from core.markup import escape_text as _e
 
 from ..choices import ConsultUrgency
 
