@@ -39,6 +39,30 @@ def test_database_refuses_delete_of_an_audit_row(midwife):
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
+def test_a_user_or_facility_named_by_the_trail_cannot_be_deleted_without_a_database_constraint(midwife):
+    """No foreign-key constraint locks the user's and the facility's rows at each insert (the model's
+    docstring); Django's PROTECT still refuses to delete either while an event names them."""
+    from django.db.models import ProtectedError
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint"
+            " WHERE conrelid = 'audit_auditevent'::regclass AND contype = 'f'"
+        )
+        assert cursor.fetchone()[0] == 0
+    event = audit_record(actor=midwife, action="read", obj=("cases.pregnancy", "x"))
+    facility = midwife.facility
+    with pytest.raises(ProtectedError) as refused, transaction.atomic():
+        midwife.delete()
+    assert event in refused.value.protected_objects
+    midwife.facility = None
+    midwife.save(update_fields=["facility"])
+    with pytest.raises(ProtectedError) as refused, transaction.atomic():
+        facility.delete()
+    assert event in refused.value.protected_objects
+    assert AuditEvent.objects.filter(actor=midwife, actor_facility=facility).count() == 1
+
+
 def test_event_records_who_what_when_where(api, pregnancy, midwife):
     api.as_user(midwife).get(
         f"/api/v1/pregnancies/{pregnancy.external_id}/", REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="ward-tablet"
