@@ -42,17 +42,19 @@ def alert_bell(bell: dict | None, poll_seconds=None) -> str:
     count = ""
     if bell:
         zero = "" if unread else " bell__count--zero"
+        unread_label = escape_text(gettext("unread:"))
         count = (
-            f'<span class="bell__count{zero}"><span class="visually-hidden">{escape_text(gettext("unread:"))}'
+            f'<span class="bell__count{zero}"><span class="visually-hidden">{unread_label}'
             f" </span>{escape_text(unread)}</span>"
         )
         if loud:
             urgent = ngettext("%(counter)s urgent", "%(counter)s urgent", loud) % {"counter": loud}
             count += f'<span class="visually-hidden">{escape_text(urgent)}</span>'
+    alerts = escape_text(gettext("Alerts"))
     return mark_safe(  # noqa: S308 - every value escaped by escape_text
         f'<a id="bell" class="{classes}" href="{id_url("notifications:inbox")}" '
         f'data-bell-url="{id_url("notifications:bell")}"{data} title="{escape_text(title)}">'
-        f'{_BELL_ICON}<span class="bell__label">{escape_text(gettext("Alerts"))}</span>{count}</a>'
+        f'{_BELL_ICON}<span class="bell__label">{alerts}</span>{count}</a>'
     )
 
 
@@ -74,9 +76,10 @@ def _language_switch(request, csrf: str) -> str:
         f'aria-pressed="{"true" if language == code else "false"}">{label}</button>'
         for code, lang, label in (("zh-hans", "zh-Hans", "中文"), ("en", "en", "English"))
     )
+    language_label = escape_text(gettext("Language"))
     return (
         f'<form action="{id_url("set_language")}" method="post" class="lang-switch" '
-        f'aria-label="{escape_text(gettext("Language"))}">{csrf}'
+        f'aria-label="{language_label}">{csrf}'
         f'<input type="hidden" name="next" value="{path}">{buttons}</form>'
     )
 
@@ -116,12 +119,15 @@ def app_header(context) -> str:
             f'<form action="{id_url("accounts:logout")}" method="post" class="signout">{csrf}'
             f'<button type="submit" class="btn btn-ghost-light">{sign_out}</button></form>'
         )
+    name, tagline = (
+        escape_text(gettext("Maternal Safety")),
+        escape_text(gettext("High-risk pregnancy network")),
+    )
     return mark_safe(  # noqa: S308 - every value escaped by escape_text; the rest is markup written here
         '<header class="app-header"><div class="app-header__bar">'
         f'<a class="brand" href="{id_url("core:home")}">'
         f'<img class="brand__logo" src="{static("img/logo.svg")}" alt="" width="32" height="32">'
-        f'<span class="brand__name">{escape_text(gettext("Maternal Safety"))}</span>'
-        f'<span class="brand__tagline">{escape_text(gettext("High-risk pregnancy network"))}</span></a>'
+        f'<span class="brand__name">{name}</span><span class="brand__tagline">{tagline}</span></a>'
         f'<div class="app-header__tools">{"".join(tools)}</div></div>'
         f"{_navigation(context.get('nav_items'))}</header>"
     )

@@ -76,6 +76,14 @@ def _row(term: str, value: str, dd_class: str = "") -> str:
     return f"<dt>{_e(term)}</dt><dd{css}>{value}</dd>"
 
 
+def _card(heading_id: str, heading: str, body: str) -> str:
+    """A card with its heading (``heading``: translated text) and ``body`` (markup)."""
+    return (
+        f'<section class="card" aria-labelledby="{heading_id}"><h2 id="{heading_id}">{_e(heading)}</h2>'
+        f"{body}</section>"
+    )
+
+
 def _muted_dash() -> str:
     return '<span class="muted">—</span>'
 
@@ -86,14 +94,16 @@ def _woman(context) -> str:
     if patient.id_number:
         identity = f'<span class="mono">{_e(patient.masked_id_number)}</span>'
     elif patient.is_unidentified:
-        identity = f'<span class="tag tag-flag">{_e(gettext("Identity unknown"))}</span>'
+        unknown = _e(gettext("Identity unknown"))
+        identity = f'<span class="tag tag-flag">{unknown}</span>'
     else:
         identity = _muted_dash()
     if context.get("can_reveal") and not context.get("revealed"):
         action = id_url("cases:reveal_id_number", pregnancy.external_id)
+        show = _e(gettext("Show"))
         identity += (
             f' <form method="post" action="{action}" class="inline-form">{csrf_input(context)}'
-            f'<button type="submit" class="btn btn-secondary btn-small">{_e(gettext("Show"))}</button></form>'
+            f'<button type="submit" class="btn btn-secondary btn-small">{show}</button></form>'
         )
     rows = [_row(gettext("Resident ID number"), identity, "id-cell")]
     if patient.document_number:
@@ -105,7 +115,8 @@ def _woman(context) -> str:
     if age is not None:
         years = ngettext("%(years)s year", "%(years)s years", age) % {"years": _e(age)}
         if patient.birth_date_estimated:
-            years += f' <span class="muted small">({_e(gettext("estimated"))})</span>'
+            estimated = _e(gettext("estimated"))
+            years += f' <span class="muted small">({estimated})</span>'
         elif patient.birth_date:
             years += f' <span class="muted small mono">{patient.birth_date.isoformat()}</span>'
         else:
@@ -123,10 +134,7 @@ def _woman(context) -> str:
     rows.append(_row(gettext("Emergency contact"), contact))
     if patient.address:
         rows.append(_row(gettext("Address"), _e(patient.address)))
-    return (
-        f'<section class="card" aria-labelledby="h-woman"><h2 id="h-woman">{_e(gettext("The woman"))}</h2>'
-        f'<dl class="dl dl--wide">{"".join(rows)}</dl></section>'
-    )
+    return _card("h-woman", gettext("The woman"), f'<dl class="dl dl--wide">{"".join(rows)}</dl>')
 
 
 def _date(value) -> str:
@@ -165,11 +173,7 @@ def _pregnancy(context) -> str:
         arrived = template_localtime(p.arrived_at).strftime("%Y-%m-%d %H:%M") if p.arrived_at else ""
         complaint = f" · {_e(p.chief_complaint)}" if p.chief_complaint else ""
         rows.append(_row(gettext("Emergency arrival"), f'<span class="mono">{arrived}</span>{complaint}'))
-    return (
-        '<section class="card" aria-labelledby="h-pregnancy">'
-        f'<h2 id="h-pregnancy">{_e(gettext("Pregnancy"))}</h2>'
-        f'<dl class="dl dl--wide">{"".join(rows)}</dl></section>'
-    )
+    return _card("h-pregnancy", gettext("Pregnancy"), f'<dl class="dl dl--wide">{"".join(rows)}</dl>')
 
 
 def _infection(context) -> str:
@@ -185,17 +189,14 @@ def _infection(context) -> str:
             status = RESTRICTED if status else status
             label = RESTRICTED_LABEL if label else label
         rows.append(_row(term, _e(label), f"infection infection--{_e(status)}"))
-    return (
-        '<section class="card" aria-labelledby="h-infection">'
-        f'<h2 id="h-infection">{_e(gettext("Infection screening"))}</h2><dl class="dl">{"".join(rows)}</dl>'
-        "</section>"
-    )
+    return _card("h-infection", gettext("Infection screening"), f'<dl class="dl">{"".join(rows)}</dl>')
 
 
 def _tasks(context) -> str:
     tasks = context.get("tasks") or []
+    no_task, due_label, mark_done = gettext("No open task."), _e(gettext("due")), _e(gettext("Mark done"))
     if not tasks:
-        body = f'<p class="muted">{_e(gettext("No open task."))}</p>'
+        body = f'<p class="muted">{_e(no_task)}</p>'
     else:
         pid = context["pregnancy"].external_id
         items = []
@@ -203,13 +204,13 @@ def _tasks(context) -> str:
             due = ""
             if task.due_at:
                 at = template_localtime(task.due_at).strftime("%Y-%m-%d %H:%M")
-                due = f' · {_e(gettext("due"))} <span class="mono">{at}</span>'
+                due = f' · {due_label} <span class="mono">{at}</span>'
             done = ""
             if getattr(task, "can_complete", False):
                 action = id_url("cases:care_task_done", pid, task.external_id)
                 done = (
                     f'<form method="post" action="{action}" class="inline-form">{csrf_input(context)}'
-                    f'<button type="submit" class="btn btn-secondary btn-small">{_e(gettext("Mark done"))}'
+                    f'<button type="submit" class="btn btn-secondary btn-small">{mark_done}'
                     "</button></form>"
                 )
             items.append(
@@ -218,10 +219,7 @@ def _tasks(context) -> str:
                 f'<p class="muted small">{_e(task.facility.name)}{due}</p></div>{done}</li>'
             )
         body = f'<ul class="task-list">{"".join(items)}</ul>'
-    return (
-        f'<section class="card" aria-labelledby="h-tasks"><h2 id="h-tasks">{_e(gettext("Open tasks"))}</h2>'
-        f"{body}</section>"
-    )
+    return _card("h-tasks", gettext("Open tasks"), body)
 
 
 @register.simple_tag(takes_context=True)

@@ -34,9 +34,8 @@ def worklist_row(row: dict) -> str:
     if p.next_visit_date:
         overdue = ""
         if row["overdue"]:
-            overdue = (
-                f'<span class="cell-sub"><span class="tag tag-overdue">{_e(gettext("Overdue"))}</span></span>'
-            )
+            overdue_label = _e(gettext("Overdue"))
+            overdue = f'<span class="cell-sub"><span class="tag tag-overdue">{overdue_label}</span></span>'
         next_visit = f'<span class="mono">{p.next_visit_date.isoformat()}</span>{overdue}'
     else:
         next_visit = '<span class="muted">—</span>'
@@ -90,9 +89,10 @@ def timeline_visit(item: dict) -> str:
 
 
 def _bt(message: str, **values) -> str:
-    """What ``{% blocktranslate trimmed with … %}`` renders: the translated message with the values
-    localised and escaped (the message itself is the translator's markup, not escaped)."""
-    return gettext(message) % {name: _e(localize(value)) for name, value in values.items()}
+    """What ``{% blocktranslate trimmed with … %}`` renders: ``message`` (already translated: pass
+    ``gettext("…")`` so that makemessages finds it) with the values localised and escaped; the message
+    itself is the translator's markup, not escaped."""
+    return message % {name: _e(localize(value)) for name, value in values.items()}
 
 
 def _when(item: dict) -> str:
@@ -104,17 +104,15 @@ def _when(item: dict) -> str:
 
 def _dating(item: dict) -> str:
     o = item["object"]
-    adopted = (
-        f'<span class="tag tag-ok">{_e(gettext("Adopted as the EDD"))}</span>'
-        if o.adopted
-        else f'<span class="tag">{_e(gettext("Not adopted"))}</span>'
-    )
-    edd = _bt("EDD by this dating: %(edd)s", edd=o.computed_edd.isoformat())
+    label = gettext("Adopted as the EDD") if o.adopted else gettext("Not adopted")
+    adopted = f'<span class="{"tag tag-ok" if o.adopted else "tag"}">{_e(label)}</span>'
+
+    edd = _bt(gettext("EDD by this dating: %(edd)s"), edd=o.computed_edd.isoformat())
     summary = [f'<span class="nowrap">{edd}</span>']
     scan_ga = item.get("scan_ga")
     if o.scan_date and scan_ga:
         scan = _bt(
-            "Scan on %(date)s at %(weeks)s weeks + %(days)s days",
+            gettext("Scan on %(date)s at %(weeks)s weeks + %(days)s days"),
             date=o.scan_date.isoformat(),
             weeks=scan_ga["weeks"],
             days=scan_ga["days"],
@@ -122,15 +120,20 @@ def _dating(item: dict) -> str:
         summary.append(f'<span class="nowrap">{scan}</span>')
     if o.crl_mm:
         summary.append(f'<span class="nowrap">CRL {_e(localize(o.crl_mm))} mm</span>')
-    reason = f'<p class="small muted">{_bt("Reason: %(reason)s", reason=o.reason)}</p>' if o.reason else ""
+    reason = ""
+    if o.reason:
+        reason_text = _bt(gettext("Reason: %(reason)s"), reason=o.reason)
+        reason = f'<p class="small muted">{reason_text}</p>'
+    title = _bt(gettext("Dating: %(method)s"), method=o.get_method_display())
     return (
-        f'<p class="timeline__title">{_bt("Dating: %(method)s", method=o.get_method_display())} {adopted}</p>'
+        f'<p class="timeline__title">{title} {adopted}</p>'
         f'<p class="timeline__summary">{" · ".join(summary)}</p>{reason}'
     )
 
 
 def _newborn(baby) -> str:
-    parts = [f"<strong>{_bt('Baby %(n)s', n=baby.order)}</strong>", _e(baby.get_outcome_display())]
+    baby_n = _bt(gettext("Baby %(n)s"), n=baby.order)
+    parts = [f"<strong>{baby_n}</strong>", _e(baby.get_outcome_display())]
     if baby.sex:
         parts.append(_e(baby.get_sex_display()))
     if baby.weight_g:
@@ -144,16 +147,18 @@ def _newborn(baby) -> str:
 def _delivery(item: dict) -> str:
     o = item["object"]
     place = _e(o.facility.name) if o.facility else _e(gettext("Born outside a health facility"))
-    loss = "" if o.blood_loss_ml is None else _bt("Blood loss %(ml)s mL", ml=o.blood_loss_ml)
+    loss = "" if o.blood_loss_ml is None else _bt(gettext("Blood loss %(ml)s mL"), ml=o.blood_loss_ml)
     if item.get("complications"):
         loss += " · " + ", ".join(_e(c) for c in item["complications"])
     babies = "".join(_newborn(baby) for baby in o.newborns.all())
     discharged = ""
     if o.discharged_at:
         at = template_localtime(o.discharged_at).strftime("%Y-%m-%d %H:%M")
-        discharged = f'<p class="small muted">{_bt("Discharged: %(time)s", time=at)}</p>'
+        discharged_text = _bt(gettext("Discharged: %(time)s"), time=at)
+        discharged = f'<p class="small muted">{discharged_text}</p>'
+    title = _bt(gettext("Delivery: %(mode)s"), mode=o.get_mode_display())
     return (
-        f'<p class="timeline__title">{_bt("Delivery: %(mode)s", mode=o.get_mode_display())} '
+        f'<p class="timeline__title">{title} '
         f'<span class="muted small">{place}</span></p><p class="timeline__summary">{loss}</p>'
         f'<ul class="newborns">{babies}</ul>{discharged}'
     )
@@ -161,8 +166,9 @@ def _delivery(item: dict) -> str:
 
 def _near_miss(item: dict) -> str:
     criteria = " · ".join(_e(c) for c in item.get("criteria") or ())
+    title = gettext("Maternal near miss")
     return (
-        f'<p class="timeline__title timeline__title--danger">{_e(gettext("Maternal near miss"))}</p>'
+        f'<p class="timeline__title timeline__title--danger">{_e(title)}</p>'
         f'<p class="timeline__summary">{criteria}</p>'
     )
 
@@ -184,7 +190,8 @@ _BODIES = {"dating": _dating, "delivery": _delivery, "near_miss": _near_miss, "d
 def case_timeline(items: list[dict]) -> str:
     """The case timeline (``cases.selectors.case_timeline`` with the view's additions), newest first."""
     if not items:
-        return mark_safe(f'<p class="muted">{_e(gettext("Nothing recorded yet."))}</p>')  # noqa: S308
+        nothing = _e(gettext("Nothing recorded yet."))
+        return mark_safe(f'<p class="muted">{nothing}</p>')  # noqa: S308
     shown = []
     for item in items:
         kind = item["kind"]

@@ -73,15 +73,17 @@ def board_request(row: dict) -> str:
     badges = f" {risk_badges(pregnancy)}" if pregnancy.risk_color or pregnancy.purple else ""
     waited = f'<span class="mdt-waited{" mdt-waited--overdue" if overdue else ""}">{_e(row["waited"])}</span>'
     if overdue:
-        waited += f' <span class="tag tag-overdue">{_e(gettext("Overdue"))}</span>'
+        overdue_label = _e(gettext("Overdue"))
+        waited += f' <span class="tag tag-overdue">{overdue_label}</span>'
     if row["target"]:
         target = gettext("target %(target)s") % {"target": _e(row["target"])}
         waited += f'<br><span class="small muted">{target}</span>'
+    schedule = _e(gettext("Schedule"))
     return mark_safe(  # noqa: S308 - every value escaped by _e
         f"<tr{_OVERDUE_ROW if overdue else ''}>"
         f'<td><a class="mono" href="{_e(consult.detail_url)}">{_e(consult.reference)}</a><br>'
         f'<a class="btn btn-primary btn-small mdt-schedule-btn" href="{_e(consult.schedule_url)}">'
-        f"{_e(gettext('Schedule'))}</a></td>"
+        f"{schedule}</a></td>"
         f'<td class="cell-woman">{_woman(consult)}{badges}</td>'
         f'<td class="mdt-question">{_e(Truncator(consult.question).chars(120))}</td>'
         f"<td>{_e(consult.requested_by.name)}<br>"
@@ -96,7 +98,8 @@ def board_event(consult) -> str:
     place = _e(consult.location) if consult.location else _e(gettext("Remote"))
     status = ""
     if consult.status == "concluded":
-        status = f'<span class="mdt-event__status">{_e(pgettext("consult status", "Concluded"))}</span>'
+        concluded = _e(pgettext("consult status", "Concluded"))
+        status = f'<span class="mdt-event__status">{concluded}</span>'
     return mark_safe(  # noqa: S308 - every value escaped by _e
         f'<a class="mdt-event mdt-event--{_e(consult.status)} mdt-event--{_e(consult.urgency)}" '
         f'href="{_e(consult.detail_url)}">'
@@ -115,7 +118,8 @@ def board_upcoming(consult) -> str:
     when = f"{start.month:02d}-{start.day:02d} {start.hour:02d}:{start.minute:02d}" if start else ""
     place = _e(consult.location or "")
     if consult.meeting_url:
-        remote = f'<span class="small muted">{_e(gettext("Remote link"))}</span>'
+        remote_link = _e(gettext("Remote link"))
+        remote = f'<span class="small muted">{remote_link}</span>'
         place += f"<br>{remote}" if consult.location else remote
     answers = gettext("%(accepted)s of %(invited)s accepted") % {
         "accepted": consult.accepted,
