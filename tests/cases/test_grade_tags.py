@@ -6,6 +6,7 @@ from django.template import engines
 from django.utils import translation
 
 from cases.models import Pregnancy
+from tests.markup import visible
 
 
 def render(source: str, **context) -> str:
@@ -383,7 +384,7 @@ def test_case_timeline_is_the_template_markup_it_replaced(language, zone):
     with translation.override(language), timezone.override(zone):
         for shown in (items, [], items[:1], items[1:2], items[4:]):
             new = engines["django"].from_string("{% load rows %}{% case_timeline t %}").render({"t": shown})
-            assert _spaced(new) == _spaced(template.render({"timeline": shown})), shown
+            assert visible(new) == visible(template.render({"timeline": shown})), shown
             if shown is items:
                 everything = new
     # The cases show what varies (so an empty pair could not pass): escaped text, local time, the parts.
@@ -403,12 +404,3 @@ def test_case_timeline_is_the_template_markup_it_replaced(language, zone):
         empty = engines["django"].from_string("{% load rows %}{% case_timeline t %}").render({"t": []})
         assert empty == '<p class="muted">' + translation.gettext("Nothing recorded yet.") + "</p>"
     assert ("2026-11-27 01:30" if zone == "Asia/Shanghai" else "2026-11-26 17:30") in everything
-
-
-def _spaced(html: str) -> str:
-    """Whitespace that does not show: runs of it are one space, none between two tags, none just after a
-    start tag; a space between text and a tag (a title and its tag) stays, unlike ``_squeezed``."""
-    import re
-
-    html = re.sub(r"\s+", " ", html).strip()
-    return re.sub(r"> <", "><", re.sub(r"(<[a-z][^<>]*>) ", r"\1", html))

@@ -3,7 +3,6 @@ bell's fragment) is the template markup it replaced: ``base.html``'s header bloc
 signed in and out, for a clinician, a supervisor of a region and a user of neither, with and without the
 inbox's bell figures, with the current link, in both languages, with text and a path that need escaping."""
 
-import re
 from html import escape
 
 import pytest
@@ -15,6 +14,7 @@ from django.utils import translation
 from accounts.choices import Role
 from core.header import alert_bell
 from tests.factories import FacilityFactory, RegionFactory, UserFactory
+from tests.markup import visible
 
 pytestmark = pytest.mark.django_db
 
@@ -74,14 +74,6 @@ _OLD_HEADER = (
     .replace('{% include "core/partials/user_card.html" %}', USER_CARD)
     .replace('{% include "core/partials/language_switch.html" %}', LANGUAGE_SWITCH)
 )
-_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
-
-
-def _squeezed(html: str) -> str:
-    """Whitespace that does not show: runs of it are one space, none between two tags, none just after
-    an element's start tag. A space between text and a tag (the user card's place and roles) stays."""
-    html = re.sub(r"\s+", " ", _TOKEN.sub(r'\1token"', html)).strip()
-    return re.sub(r"> <", "><", re.sub(r"(<[a-z][^<>]*>) ", r"\1", html))
 
 
 def _render(markup: str, request, **context) -> str:
@@ -120,8 +112,8 @@ def test_the_header_is_the_template_markup_it_replaced(language):
             for path in ("/", "/facilities/", '/cases/?q=<b>&page=2&x="1"'):
                 for extra in bells:
                     request = _request(user, path)
-                    old = _squeezed(_render(_OLD_HEADER, request, **extra))
-                    new = _squeezed(_render("{% load shell %}{% app_header %}", request, **extra))
+                    old = visible(_render(_OLD_HEADER, request, **extra))
+                    new = visible(_render("{% load shell %}{% app_header %}", request, **extra))
                     assert new == old, (user, path, extra)
                     outputs.append(new)
     assert len(outputs) == 4 * 3 * 5
@@ -166,6 +158,6 @@ def test_the_bell_fragment_and_the_language_switch_are_the_markup_they_replaced(
         for bell in (None, {"unread": 0, "loud": 0}, {"unread": 7, "loud": 0}, {"unread": 9, "loud": 3}):
             for poll in (None, 20):
                 old = _render(BELL, request, bell=bell, poll_seconds=poll)
-                assert _squeezed(alert_bell(bell, poll)) == _squeezed(old), (bell, poll)
+                assert visible(alert_bell(bell, poll)) == visible(old), (bell, poll)
         old = _render(LANGUAGE_SWITCH, request)
-        assert _squeezed(_render("{% load shell %}{% language_switch %}", request)) == _squeezed(old)
+        assert visible(_render("{% load shell %}{% language_switch %}", request)) == visible(old)
