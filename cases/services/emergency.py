@@ -11,7 +11,6 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Action
@@ -24,6 +23,19 @@ from ._common import Errors, clean_text, require_action, require_facility
 from .encounters import check_measurements, visit_record
 from .patients import patient_register
 from .pregnancies import care_task_open, pregnancy_register
+
+# The name an unidentified arrival is registered under, in both languages at once. It is data, not
+# interface text: it is stored, printed on wristbands and referral letters, sent in alerts and read by
+# other hospitals' staff in their own language, so it cannot follow the language of the clinician who
+# happened to register her (it did, and a Chinese page then showed an English placeholder). 无名氏-style
+# placeholders with the arrival time are what hospital systems here use; the time is written the same
+# way in both languages.
+UNIDENTIFIED_NAME = "身份不明孕产妇 / Unknown woman · {time}"
+
+
+def unidentified_name(arrived_at: dt.datetime) -> str:
+    """The placeholder name of a woman who arrived at ``arrived_at`` with no identity known."""
+    return UNIDENTIFIED_NAME.format(time=timezone.localtime(arrived_at).strftime("%Y-%m-%d %H:%M"))
 
 
 def _clean(
@@ -104,11 +116,8 @@ def emergency_register(
     )
     errors.raise_if_any()
     arrived_at = data["arrived_at"]
-    local_arrival = timezone.localtime(arrived_at)
     unidentified = not data["name"]
-    display_name = data["name"] or _("Unknown woman, arrived %(time)s") % {
-        "time": date_format(local_arrival, "Y-m-d H:i")
-    }
+    display_name = data["name"] or unidentified_name(arrived_at)
     possible_duplicate = None
     id_number_to_store = data["id_number"]
     if id_number_to_store:

@@ -5,9 +5,11 @@ Django test client, signed in as the personas of ``tests/conftest.py``.
 """
 
 import datetime as dt
+import importlib
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -15,6 +17,7 @@ from cases import services
 from cases.choices import CareTaskKind, CareTaskStatus, PregnancyStatus
 from cases.identity import check_character
 from cases.models import CareTask, Delivery, Patient, Pregnancy, Visit
+from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +215,39 @@ def test_emergency_arrival_registers_and_shows_the_temporary_record_number(clien
     visit = Visit.objects.get()
     assert (visit.sbp_mmhg, visit.dbp_mmhg, visit.consciousness) == (165, 112, "voice")
     assert "Provisional" in html or "临时" in html
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_unidentified_arrival_is_named_in_both_languages_whoever_registers_her(client, midwife, language):
+    """The placeholder is data other hospitals and languages read: not the registering clinician's
+    language (a Chinese page showed "Unknown woman, arrived …" when an English-speaking colleague had
+    registered her)."""
+    client.force_login(midwife)
+    client.post(
+        "/cases/emergency/",
+        {"estimated_age_years": "28", "estimated_ga_weeks": "36"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    patient = Patient.objects.get()
+    arrived = timezone.localtime(patient.pregnancies.get().arrived_at).strftime("%Y-%m-%d %H:%M")
+    assert patient.is_unidentified
+    assert patient.name == f"身份不明孕产妇 / Unknown woman · {arrived}"
+
+
+def test_the_placeholders_written_before_become_bilingual_and_typed_names_stay():
+    """Migration ``cases/0012``: only an unidentified record still carrying a one-language placeholder."""
+    migration = importlib.import_module("cases.migrations.0012_unidentified_name_bilingual")
+    zh = PatientFactory(is_unidentified=True, name="身份不明孕产妇，2026-11-20 03:07 到院")
+    en = PatientFactory(is_unidentified=True, name="Unknown woman, arrived 2026-11-21 22:45")
+    typed = PatientFactory(is_unidentified=True, name="王女士（家属口述）")
+    identified = PatientFactory(is_unidentified=False, name="Unknown woman, arrived 2026-11-21 22:45")
+    with connection.schema_editor() as editor:
+        migration.forward(None, editor)
+    names = {p.pk: p.name for p in Patient.objects.all()}
+    assert names[zh.pk] == "身份不明孕产妇 / Unknown woman · 2026-11-20 03:07"
+    assert names[en.pk] == "身份不明孕产妇 / Unknown woman · 2026-11-21 22:45"
+    assert names[typed.pk] == "王女士（家属口述）"
+    assert names[identified.pk] == "Unknown woman, arrived 2026-11-21 22:45"
 
 
 def test_emergency_arrival_with_a_registered_id_notes_the_merge_review(client, midwife):

@@ -301,7 +301,9 @@ def test_emergency_registration_minimum(api, midwife):
     body = response.json()
     assert body["record_number"].startswith("TMP") and body["possible_duplicate"] is False
     pregnancy = Pregnancy.objects.select_related("patient").get(external_id=body["pregnancy"])
-    assert pregnancy.patient.is_unidentified and pregnancy.patient.name.startswith("Unknown woman")
+    arrived = timezone.localtime(pregnancy.arrived_at).strftime("%Y-%m-%d %H:%M")
+    assert pregnancy.patient.is_unidentified
+    assert pregnancy.patient.name == f"身份不明孕产妇 / Unknown woman · {arrived}"
     assert pregnancy.is_emergency_registration and pregnancy.dating_method == "estimate"
     detail = api.get(f"/api/v1/pregnancies/{body['pregnancy']}/").json()
     assert detail["gestational_age"] == {"weeks": 34, "days": 0}

@@ -8,6 +8,7 @@ dozen death records.
 """
 
 from cases.choices import DeliveryMode, PregnancyStatus
+from cases.services import emergency
 
 S = PregnancyStatus
 
@@ -121,7 +122,7 @@ DEATH_CAUSES_POSTPARTUM = (
     ("羊水栓塞", "O88.1"),
     ("子宫破裂，失血性休克", "O71.1"),
 )
-UNIDENTIFIED_NAME = "身份不明孕产妇，{time} 到院"  # as cases.services.emergency writes it in zh-Hans
+UNIDENTIFIED_NAME = emergency.UNIDENTIFIED_NAME  # as the emergency registration writes it
 DATING_REASON = "At booking"  # as cases.services.pregnancies writes it
 
 
