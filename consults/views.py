@@ -12,17 +12,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import connection
 from django.db.models import (
-    Case,
-    Count,
-    F,
     Prefetch,
     Q,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.functions import RowNumber, TruncDate
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -47,7 +41,7 @@ from facilities.choices import Specialty
 from . import services
 from .access import (
     access_consult_by_id,
-    consults_coordinated_by,
+    coordinates_consults,
     is_consult_coordinator,
     may_cancel,
     may_conclude,
@@ -273,47 +267,89 @@ def _board_day(value: str | None, monday: dt.date) -> dt.date | None:
     return day if monday <= day < monday + dt.timedelta(days=7) else None
 
 
-# What the board's rows show: the consult, the woman and her grade, the requester and her facility.
-_BOARD_FIELDS = (
-    "external_id",
-    "status",
-    "urgency",
-    "question",
-    "requested_at",
-    "scheduled_start",
-    "scheduled_end",
-    "location",
-    "meeting_url",
-    "pregnancy__external_id",
-    "pregnancy__risk_color",
-    "pregnancy__purple",
-    "pregnancy__patient__external_id",
-    "pregnancy__patient__name",
-    "pregnancy__patient__record_number",
-    "requested_by__display_name",
-    "requested_by__first_name",
-    "requested_by__last_name",
-    "requested_by__username",
-    "requesting_facility__name_zh",
-    "requesting_facility__name_en",
+# The board's ranking, one fixed statement (three parts, one round trip): the waiting requests of each
+# urgency (its first rows, unless the group is opened in full, and its size), the week's consults of each
+# local day (likewise), and the coming days' consults (with their total). Ranked on the consult rows alone
+# (the ``consult_board`` index, narrow rows); the rows shown are read afterwards (``_BOARD_CONSULTS``).
+# Written by hand: the ORM compiled the three window queries afresh on every request, about a third of the
+# board's Python time (issue #9). ``part``: r(equest), w(eek), u(pcoming); ``key``: the urgency or the day.
+_BOARD_RANKING = """
+SELECT 'r' AS part, id, urgency AS key, size, at FROM (
+    SELECT id, urgency, requested_at AS at,
+           row_number() OVER (PARTITION BY urgency ORDER BY requested_at, id) AS place,
+           count(*) OVER (PARTITION BY urgency) AS size
+      FROM consults_consult
+     WHERE coordinating_facility_id = %(facility)s AND status = %(requested)s
+) requests
+ WHERE place <= CASE WHEN urgency = %(open_group)s THEN 2147483647 ELSE %(group_rows)s END
+UNION ALL
+SELECT 'w', id, day::text, size, at FROM (
+    SELECT id, scheduled_start AS at, (scheduled_start AT TIME ZONE %(zone)s)::date AS day,
+           row_number() OVER (
+               PARTITION BY (scheduled_start AT TIME ZONE %(zone)s)::date ORDER BY scheduled_start, id
+           ) AS place,
+           count(*) OVER (PARTITION BY (scheduled_start AT TIME ZONE %(zone)s)::date) AS size
+      FROM consults_consult
+     WHERE coordinating_facility_id = %(facility)s AND status = ANY(%(week_statuses)s)
+       AND scheduled_start >= %(week_start)s AND scheduled_start < %(week_end)s
+) week
+ WHERE place <= CASE WHEN day = %(open_day)s THEN 2147483647 ELSE %(day_rows)s END
+UNION ALL
+(SELECT 'u', id, NULL, count(*) OVER (), scheduled_start
+   FROM consults_consult
+  WHERE coordinating_facility_id = %(facility)s AND status = ANY(%(open)s)
+    AND scheduled_end >= %(now)s AND scheduled_start < %(coming_end)s
+  ORDER BY scheduled_start, id
+  LIMIT %(upcoming_rows)s)
+ORDER BY part, at, id
+"""
+
+# What the board's rows show: the consult, the woman and her grade, the requester and her facility, and
+# the participant counts of the coming days' table (``invited``: not withdrawn; ``accepted``).
+_BOARD_CONSULTS = Joined(
+    Consult,
+    "pregnancy",
+    "pregnancy__patient",
+    "requested_by",
+    "requesting_facility",
+    only={
+        "": (
+            "external_id",
+            "status",
+            "urgency",
+            "question",
+            "requested_at",
+            "scheduled_start",
+            "scheduled_end",
+            "location",
+            "meeting_url",
+            "pregnancy",
+            "requested_by",
+            "requesting_facility",
+        ),
+        "pregnancy": ("external_id", "risk_color", "purple", "patient"),
+        "pregnancy__patient": ("external_id", "name", "record_number"),
+        "requested_by": ("display_name", "first_name", "last_name", "username"),
+        "requesting_facility": ("name_zh", "name_en"),
+    },
 )
+_PARTICIPANT_COUNTS = {
+    "invited": "(SELECT count(*) FROM consults_participant p WHERE p.consult_id = t0.id AND p.status <> %s)",
+    "accepted": "(SELECT count(*) FROM consults_participant p WHERE p.consult_id = t0.id AND p.status = %s)",
+}
 
 
 def _board_consults(ids: list[int]) -> dict[int, Consult]:
     """The board's shown consults by id, with woman, requester, requesting facility and the participant
-    counts of the coming days' table (``invited``: not withdrawn; ``accepted``), in one statement; nothing
-    is read for no id. Each carries its links (``detail_url``, ``schedule_url``, ``case_url``), reversed
-    once per page (``core.ids.id_url_maker``)."""
+    counts, in one statement; nothing is read for no id. Each carries its links (``detail_url``,
+    ``schedule_url``, ``case_url``), reversed once per page (``core.ids.id_url_maker``)."""
     if not ids:
         return {}
-    rows = (
-        Consult.objects.filter(pk__in=set(ids))
-        .select_related("pregnancy__patient", "requested_by", "requesting_facility")
-        .only(*_BOARD_FIELDS)
-        .annotate(
-            invited=Count("participants", filter=~Q(participants__status=InvitationStatus.WITHDRAWN)),
-            accepted=Count("participants", filter=Q(participants__status=InvitationStatus.ACCEPTED)),
-        )
+    rows = _BOARD_CONSULTS.fetch_all(
+        "t0.id = ANY(%s)",
+        [InvitationStatus.WITHDRAWN.value, InvitationStatus.ACCEPTED.value, sorted(set(ids))],
+        order_by="t0.id",
+        annotations=_PARTICIPANT_COUNTS,
     )
     detail, schedule, case = (
         id_url_maker("consults:detail"),
@@ -329,6 +365,37 @@ def _board_consults(ids: list[int]) -> dict[int, Consult]:
     return consults
 
 
+def _board_ranking(user, *, now, today, monday, open_day, show_all) -> tuple[list, list, list]:
+    """(waiting requests as (id, urgency, group size), the week's consults as (id, local day, day size),
+    the coming days' as (id, total)), each in the board's order; nothing for a user who coordinates
+    nowhere (``consults_coordinated_by``: the coordinator arm of the consult visibility)."""
+    if not coordinates_consults(user):
+        return [], [], []
+    params = {
+        "facility": user.facility_id,
+        "requested": C.REQUESTED.value,
+        "open_group": show_all or "",
+        "group_rows": BOARD_GROUP_ROWS,
+        "zone": timezone.get_current_timezone_name(),
+        "week_statuses": [C.SCHEDULED.value, C.IN_PROGRESS.value, C.CONCLUDED.value],
+        "week_start": _local_midnight(monday),
+        "week_end": _local_midnight(monday + dt.timedelta(days=7)),
+        "open_day": open_day,
+        "day_rows": BOARD_DAY_ROWS,
+        "open": [status.value for status in OPEN],
+        "now": now,
+        "coming_end": _local_midnight(today + dt.timedelta(days=UPCOMING_DAYS + 1)),
+        "upcoming_rows": None if show_all == "upcoming" else BOARD_UPCOMING_ROWS,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_BOARD_RANKING, params)
+        rows = cursor.fetchall()
+    requests = [(pk, key, size) for part, pk, key, size, _at in rows if part == "r"]
+    week = [(pk, dt.date.fromisoformat(key), size) for part, pk, key, size, _at in rows if part == "w"]
+    upcoming = [(pk, size) for part, pk, _key, size, _at in rows if part == "u"]
+    return requests, week, upcoming
+
+
 def board_context(
     user, week: str | None = None, *, show_all: str | None = None, day: str | None = None
 ) -> dict:
@@ -341,70 +408,18 @@ def board_context(
     waiting: rendered all at once the page took a second and a half under load and buried the oldest
     emergencies in a long scroll.
 
-    Queries: open requests (woman, requester and facility joined; each group's first rows and its size
-    in one statement), the week's consults, the coming days' consults (participant counts and their total
-    annotated), the audit insert naming the women shown — whatever the number of consults. Each reads the
-    ``consult_board`` index of her facility (``consults_coordinated_by``: the coordinator's own arm of
-    the consult visibility, no pregnancy scope to build); nothing for a user who coordinates nowhere.
+    Queries: the ranking of the three parts (``_BOARD_RANKING``: each group's first rows and its size),
+    the shown consults with woman, requester, facility and participant counts (``_board_consults``), the
+    audit insert naming the women shown — whatever the number of consults. The ranking reads the
+    ``consult_board`` index of her facility; nothing is read for a user who coordinates nowhere.
     """
     now = timezone.now()
     today = timezone.localdate()
     monday = _week_start(week, today)
     open_day = _board_day(day, monday)
-    base = consults_coordinated_by(user)
-    oldest_first = [F("requested_at").asc(), F("id").asc()]
-    # Each part is first ranked on the consult rows alone (the ``consult_board`` index, narrow rows): the
-    # rows shown and their group's size. Then the shown consults only are read with their women,
-    # requesters and participant counts, in one statement (``_board_consults``). Joining and counting
-    # before ranking read every waiting request and every coming consult in full (150 and 230 at the
-    # bench's regional centre) to show 21 and 25 of them (issue #9).
-    shown_requests = list(
-        base.filter(status=C.REQUESTED)
-        .annotate(
-            place=Window(RowNumber(), partition_by=[F("urgency")], order_by=oldest_first),
-            group_size=Window(Count("id"), partition_by=[F("urgency")]),
-            shown_rows=Case(
-                When(urgency=show_all or "", then=Value(2**31 - 1)),
-                default=Value(BOARD_GROUP_ROWS),
-            ),
-        )
-        .filter(place__lte=F("shown_rows"))
-        .order_by(*oldest_first)
-        .values_list("pk", "urgency", "group_size")
+    shown_requests, shown_week, shown_upcoming = _board_ranking(
+        user, now=now, today=today, monday=monday, open_day=open_day, show_all=show_all
     )
-    local_day = TruncDate("scheduled_start", tzinfo=timezone.get_current_timezone())
-    by_start = [F("scheduled_start").asc(), F("id").asc()]
-    shown_week = list(
-        base.filter(
-            status__in=[C.SCHEDULED, C.IN_PROGRESS, C.CONCLUDED],
-            scheduled_start__gte=_local_midnight(monday),
-            scheduled_start__lt=_local_midnight(monday + dt.timedelta(days=7)),
-        )
-        .annotate(
-            day=local_day,
-            place=Window(RowNumber(), partition_by=[local_day], order_by=by_start),
-            day_size=Window(Count("id"), partition_by=[local_day]),
-            shown_rows=(
-                Case(When(day=open_day, then=Value(2**31 - 1)), default=Value(BOARD_DAY_ROWS))
-                if open_day
-                else Value(BOARD_DAY_ROWS)
-            ),
-        )
-        .filter(place__lte=F("shown_rows"))
-        .order_by(*by_start)
-        .values_list("pk", "day", "day_size")
-    )
-    coming = (
-        base.filter(
-            status__in=OPEN,
-            scheduled_end__gte=now,
-            scheduled_start__lt=_local_midnight(today + dt.timedelta(days=UPCOMING_DAYS + 1)),
-        )
-        .annotate(total=Window(Count("id")))
-        .order_by(*by_start)
-        .values_list("pk", "total")
-    )
-    shown_upcoming = list(coming if show_all == "upcoming" else coming[:BOARD_UPCOMING_ROWS])
     consults = _board_consults(
         [row[0] for row in shown_requests]
         + [row[0] for row in shown_week]
