@@ -16,10 +16,10 @@ Values are escaped by ``_e`` (``core.markup.escape_text``).
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import ngettext
 
 from core.ids import id_url
-from core.markup import csrf_input
+from core.markup import csrf_input, translator
 from core.markup import escape_text as _e
 from core.sensitive import RESTRICTED, RESTRICTED_LABEL, can_view_sensitive
 
@@ -35,6 +35,7 @@ def _link(css: str, href: str, text: str) -> str:
 @register.simple_tag(takes_context=True)
 def case_actions(context) -> str:
     """The buttons above the cards: what the reader may do with this record in its status."""
+    gettext = translator()
     pid = context["pregnancy"].external_id
     can_change = context.get("can_change")
     links = []
@@ -89,6 +90,7 @@ def _muted_dash() -> str:
 
 
 def _woman(context) -> str:
+    gettext = translator()
     patient = context["patient"]
     pregnancy = context["pregnancy"]
     if patient.id_number:
@@ -142,6 +144,7 @@ def _date(value) -> str:
 
 
 def _pregnancy(context) -> str:
+    gettext = translator()
     p = context["pregnancy"]
     outcome = f' <span class="muted">{_e(p.get_outcome_display())}</span>' if p.outcome else ""
     tag = f'<span class="tag tag-status tag-status--{_e(p.status)}">{_e(p.get_status_display())}</span>'
@@ -177,6 +180,7 @@ def _pregnancy(context) -> str:
 
 
 def _infection(context) -> str:
+    gettext = translator()
     p = context["pregnancy"]
     allowed = can_view_sensitive(context["request"].user)
     rows = []
@@ -193,6 +197,7 @@ def _infection(context) -> str:
 
 
 def _tasks(context) -> str:
+    gettext = translator()
     tasks = context.get("tasks") or []
     no_task, due_label, mark_done = gettext("No open task."), _e(gettext("due")), _e(gettext("Mark done"))
     if not tasks:

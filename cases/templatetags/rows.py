@@ -16,6 +16,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext
 
 from core.markup import escape_text as _e
+from core.markup import translator
 
 from .grades import _badges, ga_inline, ga_text
 
@@ -103,6 +104,7 @@ def _when(item: dict) -> str:
 
 
 def _dating(item: dict) -> str:
+    gettext = translator()
     o = item["object"]
     label = gettext("Adopted as the EDD") if o.adopted else gettext("Not adopted")
     adopted = f'<span class="{"tag tag-ok" if o.adopted else "tag"}">{_e(label)}</span>'
@@ -145,6 +147,7 @@ def _newborn(baby) -> str:
 
 
 def _delivery(item: dict) -> str:
+    gettext = translator()
     o = item["object"]
     place = _e(o.facility.name) if o.facility else _e(gettext("Born outside a health facility"))
     loss = "" if o.blood_loss_ml is None else _bt(gettext("Blood loss %(ml)s mL"), ml=o.blood_loss_ml)

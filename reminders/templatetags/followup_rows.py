@@ -9,9 +9,8 @@ Every value is escaped by ``_e`` (``core.markup.escape_text``); markup is writte
 
 from django import template
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 
-from core.markup import csrf_input
+from core.markup import csrf_input, translator
 from core.markup import escape_text as _e
 
 register = template.Library()
@@ -25,6 +24,7 @@ def _day(value) -> str:
 def _decision(context, row) -> str:
     """The confirm-or-keep-tracing disclosure of a lost-to-follow-up proposal, with the error of a
     decision that failed on it."""
+    gettext = translator()
     failed = context.get("failed_id") == row.external_id
     error = ""
     if failed and context.get("decision_error"):
