@@ -1,7 +1,7 @@
 """What the parts of pages built in Python share (``core.header``, ``cases.templatetags.rows`` and
-``case_page``, ``consults.templatetags.consult_tags``): escaping as the template engine escapes, and the
-CSRF field as ``{% csrf_token %}`` writes it, and the active language's ``gettext`` found once for a part
-that translates many messages."""
+``case_page``, ``consults.templatetags.consult_tags``, ``reminders.templatetags.followup_rows``): escaping
+as the template engine escapes, the CSRF field as ``{% csrf_token %}`` writes it, and the active
+language's ``gettext`` found once for a part that translates many messages."""
 
 import html
 from collections.abc import Callable

@@ -6,9 +6,10 @@ the MDT board (a waiting request, a consult in the week's calendar, a row of the
 Python. A regional centre's board shows some seventy of them; as template markup they were two thirds of
 the page's template time (6.8 ms of a 19 ms page, issue #9). ``{% action_item %}``: an open MDT action
 item of the user (``consults/partials/my_actions.html``, on every clinician's home page: about 1.1 ms of
-its 17 as template markup). Their markup and strings are those of the template markup they replaced;
-``tests/consults/test_board_rows.py`` renders both, for every kind of row, in both languages. Values are
-escaped by ``core.markup.escape_text``.
+its 17 as template markup, in process on a small database). Their markup and strings are those of the
+template markup they replaced; ``tests/consults/test_board_rows.py`` and
+``tests/consults/test_action_item_row.py`` render both, for every kind of row, in both languages. Values
+are escaped by ``core.markup.escape_text``.
 """
 
 from functools import lru_cache
