@@ -35,26 +35,38 @@ def _decision(context, row) -> str:
         paragraphs = "".join(f"<p>{_e(message)}</p>" for message in messages)
         error = f'<div class="alert alert-error" role="alert">{paragraphs}</div>'
     back = "home" if context.get("return_to") == "home" else "list"
-    csrf = csrf_input(context)
+    hidden = f'{csrf_input(context)}<input type="hidden" name="next" value="{back}">'
     row_id = _e(row.external_id)
+    confirm = _form(
+        row.confirm_url,
+        hidden,
+        f"fu-lost-{row_id}",
+        gettext("What tracing found (calls, home visits)"),
+        "btn-danger",
+        gettext("Confirm lost to follow-up"),
+    )
+    keep = _form(
+        row.keep_url,
+        hidden,
+        f"fu-trace-{row_id}",
+        gettext("Why tracing goes on"),
+        "btn-secondary",
+        gettext("Keep tracing"),
+    )
     summary = _e(gettext("Confirm or keep tracing"))
-    found = _e(gettext("What tracing found (calls, home visits)"))
-    confirm = _e(gettext("Confirm lost to follow-up"))
-    why = _e(gettext("Why tracing goes on"))
-    keep = _e(gettext("Keep tracing"))
-    next_input = f'<input type="hidden" name="next" value="{back}">'
     return (
         f'<details class="followup-decision"{" open" if failed else ""}><summary>{summary}</summary>{error}'
-        f'<form method="post" action="{_e(row.confirm_url)}" class="form-stack followup-decision__form">'
-        f"{csrf}{next_input}"
-        f'<div class="field"><label for="fu-lost-{row_id}">{found}</label><textarea name="reason" '
-        f'id="fu-lost-{row_id}" rows="2" maxlength="1000" required></textarea></div>'
-        f'<button type="submit" class="btn btn-danger btn-small">{confirm}</button></form>'
-        f'<form method="post" action="{_e(row.keep_url)}" class="form-stack followup-decision__form">'
-        f"{csrf}{next_input}"
-        f'<div class="field"><label for="fu-trace-{row_id}">{why}</label><textarea name="reason" '
-        f'id="fu-trace-{row_id}" rows="2" maxlength="1000" required></textarea></div>'
-        f'<button type="submit" class="btn btn-secondary btn-small">{keep}</button></form></details>'
+        f"{confirm}{keep}</details>"
+    )
+
+
+def _form(action: str, hidden: str, field_id: str, label: str, button_class: str, button: str) -> str:
+    """One of the two decisions: a reason (``label``: translated text) and its button."""
+    return (
+        f'<form method="post" action="{_e(action)}" class="form-stack followup-decision__form">{hidden}'
+        f'<div class="field"><label for="{field_id}">{_e(label)}</label><textarea name="reason" '
+        f'id="{field_id}" rows="2" maxlength="1000" required></textarea></div>'
+        f'<button type="submit" class="btn {button_class} btn-small">{_e(button)}</button></form>'
     )
 
 
