@@ -91,8 +91,23 @@ def _plain_construction(model: type[Model]) -> bool:
     return model.from_db.__func__ is Model.from_db.__func__ and model.__init__ is Model.__init__
 
 
+def _constructs_plainly(model: type[Model]) -> bool:
+    """``model`` may be built without ``__init__`` (``_instance``): Django's own ``from_db`` and
+    ``__init__``, and no ``pre_init``/``post_init`` receiver now. Asked once per statement, not per row:
+    the two signal checks cost a few microseconds each, on some 200 instances a home page."""
+    return (
+        _plain_construction(model)
+        and not pre_init.has_listeners(model)
+        and not post_init.has_listeners(model)
+    )
+
+
 def _instance(
-    model: type[Model], values: Sequence, only: tuple[str, ...] | None = None, conn=None
+    model: type[Model],
+    values: Sequence,
+    only: tuple[str, ...] | None = None,
+    conn=None,
+    plain: bool | None = None,
 ) -> Model | None:
     """The instance for one model's slice of a row (``None`` when its primary key is NULL: an outer
     join that found nothing), with the fields' ``from_db_value`` applied as the ORM does.
@@ -105,7 +120,8 @@ def _instance(
 
     ``conn``: the default database's wrapper, looked up once by the caller. ``django.db.connection`` is
     a proxy that finds the wrapper in a context-local on every attribute read (2-4 µs): reading
-    ``connection.alias`` per instance was 9 % of the home page's Python time."""
+    ``connection.alias`` per instance was 9 % of the home page's Python time. ``plain``:
+    ``_constructs_plainly(model)``, worked out by the caller once for all its rows."""
     names, pk_position, converters = _layout(model, only)
     if values[pk_position] is None:
         return None
@@ -114,7 +130,9 @@ def _instance(
     values = list(values)
     for position, convert in converters:
         values[position] = convert(values[position], None, conn)
-    if not _plain_construction(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if plain is None:
+        plain = _constructs_plainly(model)
+    if not plain:
         return model.from_db(conn.alias, names, values)
     obj = model.__new__(model)
     state = obj._state = ModelState()
@@ -196,22 +214,44 @@ class Joined:
             sql += f" LIMIT {int(limit)}"
         return sql
 
-    def _build(self, row: Sequence, conn=None) -> tuple[Model, list]:
+    @cached_property
+    def _slots(self) -> list[tuple[type[Model], tuple[str, ...] | None, int, int]]:
+        """(model, fields read, first column, end column) of each model's slice of a row."""
         _columns, _source, models = self._parts
-        conn = conn or connections[DEFAULT_DB_ALIAS]
-        start = 0
-        built = []
+        slots, start = [], 0
         for model, only in zip(models, self._onlys, strict=True):
             width = len(_layout(model, only)[0])
-            built.append(_instance(model, row[start : start + width], only, conn))
+            slots.append((model, only, start, start + width))
             start += width
-        obj = built[0]
-        for name, related in zip(self.related, built[1:], strict=True):
+        return slots
+
+    def _builder(self):
+        """A function of a row to (the instance with its related ones attached, [the extra values]), with
+        the database wrapper and each model's way of construction worked out once for a statement."""
+        slots = self._slots
+        conn = connections[DEFAULT_DB_ALIAS]
+        plain = [_constructs_plainly(model) for model, _only, _start, _end in slots]
+        end = slots[-1][3]
+        links = []
+        for name in self.related:
             path, _, attribute = name.rpartition("__")
-            parent = built[self.related.index(path) + 1] if path else obj
-            if parent is not None:
-                _attach(parent, attribute, related)
-        return obj, list(row[start:])
+            links.append((self.related.index(path) + 1 if path else 0, attribute))
+
+        def build(row: Sequence) -> tuple[Model, list]:
+            built = [
+                _instance(model, row[start:stop], only, conn, flag)
+                for (model, only, start, stop), flag in zip(slots, plain, strict=True)
+            ]
+            for (parent_position, attribute), related in zip(links, built[1:], strict=True):
+                parent = built[parent_position]
+                if parent is not None:
+                    _attach(parent, attribute, related)
+            return built[0], list(row[end:])
+
+        return build
+
+    def _build(self, row: Sequence) -> tuple[Model, list]:
+        return self._builder()(row)
 
     def fetch(
         self,
@@ -254,9 +294,9 @@ class Joined:
             cursor.execute(self._sql(where, list(annotations.values()), order_by, limit), list(params))
             rows = cursor.fetchall()
         built = []
-        conn = connections[DEFAULT_DB_ALIAS]
+        build = self._builder()
         for row in rows:
-            obj, values = self._build(row, conn)
+            obj, values = build(row)
             for name, value in zip(annotations, values, strict=True):
                 setattr(obj, name, value)
             built.append(obj)
