@@ -51,3 +51,18 @@ class FacilityFilterSet(django_filters.FilterSet):
         return queryset.filter(
             Q(name_zh__icontains=value) | Q(name_en__icontains=value) | Q(code__iexact=value)
         )
+
+
+class StaffFilterSet(django_filters.FilterSet):
+    """The staff directory's search (names, user names, facility names) and its facility link."""
+
+    q = django_filters.CharFilter(label=_("Name, user name or facility"), method="filter_q", max_length=100)
+    facility = django_filters.UUIDFilter(field_name="facility__external_id", label=_("Facility"))
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(display_name__icontains=value)
+            | Q(username__icontains=value)
+            | Q(facility__name_zh__icontains=value)
+            | Q(facility__name_en__icontains=value)
+        )

@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,7 +9,7 @@ from django.utils import timezone
 from accounts.models import OnCallShift, User
 
 from .choices import Capability
-from .filtersets import FacilityFilterSet
+from .filtersets import FacilityFilterSet, StaffFilterSet
 from .selectors import facility_list
 
 
@@ -56,26 +55,9 @@ def staff_directory(request: HttpRequest) -> HttpResponse:
         .select_related("facility", "department", "region")
         .order_by("facility__name_zh", "display_name")
     )
-    q = request.GET.get("q", "").strip()
-    if q:
-        qs = qs.filter(
-            Q(display_name__icontains=q)
-            | Q(username__icontains=q)
-            | Q(facility__name_zh__icontains=q)
-            | Q(facility__name_en__icontains=q)
-        )
-    facility = request.GET.get("facility")
-    if facility:
-        qs = qs.filter(facility__external_id=facility) if _is_uuid(facility) else qs.none()
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "facilities/staff_list.html", {"page": page, "q": q})
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+    search = StaffFilterSet(request.GET, queryset=qs)
+    # A search that is not valid (too long, a NUL character, a malformed facility id) lists nobody and says
+    # why next to the field, rather than listing everybody as if there were no search.
+    rows = search.qs if search.is_valid() else qs.none()
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "facilities/staff_list.html", {"page": page, "search": search})

@@ -27,6 +27,7 @@ from cases.selectors import (
 )
 from core.api.exceptions import ErrorSerializer
 from core.api.pagination import KeysetPageNumberPagination
+from core.api.params import search_text
 from core.api.permissions import HasAction
 from core.api.views import ERROR_RESPONSES, AuditedListMixin, ScopedReadOnlyViewSet
 from core.errors import NotFound, ValidationFailed
@@ -96,7 +97,7 @@ class PatientViewSet(ScopedReadOnlyViewSet):
 
     def scoped_queryset(self, actor):
         qs = patient_list(actor=actor)
-        query = self.request.query_params.get("q", "").strip()[:100]
+        query = search_text(self.request.query_params, "q")
         return qs.filter(search_filter(query, prefix="")) if query else qs
 
     def get_object(self):

@@ -23,9 +23,11 @@ from consults.access import (
     coordinates_consults,
 )
 from consults.calendar import consult_ics
+from consults.choices import ConsultStatus
 from consults.mail import calendar_description, calendar_title, organizer
 from consults.models import ActionItem, Consult, Participant
 from core.api.exceptions import ErrorSerializer
+from core.api.params import choice_list
 from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.ids import parse_uuid
@@ -110,7 +112,11 @@ def _step(summary, request=None):
     list=extend_schema(
         summary="MDT consultations the caller may see",
         parameters=[
-            OpenApiParameter("status", str),
+            OpenApiParameter(
+                "status",
+                str,
+                description="Consultation status (comma-separated): " + ", ".join(ConsultStatus.values),
+            ),
             OpenApiParameter("pregnancy", str),
             OpenApiParameter("board", bool, description="Consults coordinated by the caller's facility"),
         ],
@@ -153,8 +159,8 @@ class ConsultViewSet(JsonErrorsMixin, AuditedListMixin, viewsets.ReadOnlyModelVi
         # joined every visible consult before sorting them for the page (a parallel scan of the consult
         # table, 45 ms for a county hospital at a million pregnancies, against 2 ms for the page alone).
         qs = qs.prefetch_related("pregnancy__patient")
-        if params.get("status"):
-            qs = qs.filter(status__in=params["status"].split(","))
+        if statuses := choice_list(params, "status", ConsultStatus):
+            qs = qs.filter(status__in=statuses)
         if params.get("pregnancy"):
             uuid = parse_uuid(params["pregnancy"])
             qs = qs.filter(pregnancy__external_id=uuid) if uuid else qs.none()

@@ -5,9 +5,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.exceptions import ErrorSerializer
+from core.api.params import choice_list
 from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import NotFound
 from core.ids import parse_uuid
+from notifications.choices import AlertKind, AlertStatus
 from notifications.models import InboxItem
 from notifications.services import alert_acknowledge
 
@@ -19,12 +21,11 @@ from . import serializers as s
         summary="My alerts (inbox)",
         parameters=[
             OpenApiParameter(
-                "status",
-                str,
-                description="Alert status: pending, delivered, acknowledged, "
-                "resolved, expired (comma-separated)",
+                "status", str, description="Alert status (comma-separated): " + ", ".join(AlertStatus.values)
             ),
-            OpenApiParameter("kind", str),
+            OpenApiParameter(
+                "kind", str, description="Alert kind (comma-separated): " + ", ".join(AlertKind.values)
+            ),
             OpenApiParameter("unread", bool),
         ],
     )
@@ -47,10 +48,10 @@ class NotificationViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.Gene
             .order_by("-created_at", "-id")
         )
         params = self.request.query_params
-        if params.get("status"):
-            qs = qs.filter(alert__status__in=params["status"].split(","))
-        if params.get("kind"):
-            qs = qs.filter(alert__kind__in=params["kind"].split(","))
+        if statuses := choice_list(params, "status", AlertStatus):
+            qs = qs.filter(alert__status__in=statuses)
+        if kinds := choice_list(params, "kind", AlertKind):
+            qs = qs.filter(alert__kind__in=kinds)
         if params.get("unread") == "true":
             qs = qs.filter(read_at__isnull=True)
         return qs

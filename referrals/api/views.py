@@ -13,12 +13,14 @@ from audit.choices import AuditAction
 from audit.services import audit_record
 from cases.access import access_pregnancy_by_id
 from core.api.exceptions import ErrorSerializer
+from core.api.params import choice_list
 from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import PermissionDenied, ValidationFailed
 from core.rows import PagedByIds
 from facilities.models import Facility
 from referrals import services
 from referrals.access import STEP_NEEDS, access_referral_by_id, referrals_visible_to
+from referrals.choices import ReferralStatus
 from referrals.models import Referral
 from referrals.selectors import inbox_order, incoming, outgoing, referral_suggestions
 
@@ -45,7 +47,11 @@ def _step(summary: str, request=None):
         summary="Referrals the caller may see",
         parameters=[
             OpenApiParameter("box", str, enum=["incoming", "outgoing"]),
-            OpenApiParameter("status", str),
+            OpenApiParameter(
+                "status",
+                str,
+                description="Referral status (comma-separated): " + ", ".join(ReferralStatus.values),
+            ),
             OpenApiParameter("pregnancy", str),
         ],
     ),
@@ -79,9 +85,8 @@ class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
         qs = qs.select_related("from_facility", "to_facility", "sending_clinician").prefetch_related(
             "pregnancy__patient", "redirected_to"
         )
-        status = self.request.query_params.get("status")
-        if status:
-            qs = qs.filter(status__in=status.split(","))
+        if statuses := choice_list(self.request.query_params, "status", ReferralStatus):
+            qs = qs.filter(status__in=statuses)
         pregnancy = self.request.query_params.get("pregnancy")
         if pregnancy:
             from core.ids import parse_uuid

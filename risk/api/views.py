@@ -2,7 +2,7 @@
 management, supervisor reports and early-warning observations."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,10 +12,12 @@ from rest_framework.views import APIView
 from accounts.models import User
 from cases.access import access_pregnancy_by_id, pregnancies_visible_to
 from core.api.exceptions import ErrorSerializer
+from core.api.params import choice_list
 from core.api.views import ERROR_RESPONSES, AuditedListMixin
 from core.errors import NotFound, ValidationFailed
 from core.ids import parse_uuid
 from risk import services
+from risk.choices import ReportStatus
 from risk.models import CaseManagement, CatalogueCriterion, ObservationSet, RiskAssessment, RiskReport
 from risk.selectors import (
     case_management_list,
@@ -192,7 +194,16 @@ class CaseManagementViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.Ge
         return case
 
 
-@extend_schema_view(list=extend_schema(summary="Grading reports: a supervisor's inbox, a facility's outbox"))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Grading reports: a supervisor's inbox, a facility's outbox",
+        parameters=[
+            OpenApiParameter(
+                "status", str, description="Report status: due, submitted, cancelled (comma-separated)"
+            )
+        ],
+    )
+)
 class RiskReportViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.RiskReportSerializer
     audit_object_type = "risk.riskreport"
@@ -206,9 +217,8 @@ class RiskReportViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.Generi
         if getattr(self, "swagger_fake_view", False):
             return RiskReport.objects.none()
         qs = report_list(actor=self.request.user)
-        status = self.request.query_params.get("status")
-        if status in ("due", "submitted"):
-            qs = qs.filter(status=status)
+        if statuses := choice_list(self.request.query_params, "status", ReportStatus):
+            qs = qs.filter(status__in=statuses)
         return qs
 
     @extend_schema(

@@ -143,9 +143,13 @@ def test_the_header_shows_what_the_user_and_the_page_give(obstetrician):
             bell={"unread": 5, "loud": 2},
             poll_seconds=20,
         )
+        # the facility's name in the language of the page (read outside the override, it was the name in
+        # whatever language the worker's previous test left active: Chinese after some tests)
+        facility_name = obstetrician.facility.name
     assert 'class="bell bell--unread bell--loud"' in html and 'data-bell-interval="20"' in html
     assert 'title="2 urgent alerts waiting"' in html
-    assert escape(obstetrician.facility.name) in html
+    assert facility_name == obstetrician.facility.name_en
+    assert escape(facility_name) in html
     assert '<span class="user-card__role">Obstetrician</span>' in html
     assert '<a href="/" class="app-nav__link" aria-current="page">Home</a>' in html
     assert html.count('name="csrfmiddlewaretoken"') == 2 and 'name="next" value="/"' in html
