@@ -106,6 +106,21 @@ def test_clinician_signs_in_switches_language_and_filters_the_facility_directory
     expect(page.locator("#id_tier")).to_have_value("tertiary")
 
 
+def test_a_field_in_error_has_the_red_border(page: Page, live_server, midwife, network):
+    """The error rule comes after the base input rule of the same specificity: written before it, no field
+    in error had its red border (the staff directory's search with a NUL character here; every form's
+    fields in error use the same class)."""
+    sign_in(page, live_server.url, "midwife")
+    page.goto(f"{live_server.url}/facilities/staff/?q=a%00b")
+    expect(page.locator(".field__error")).to_have_text("不允许包含空字符（NUL）。")
+    search = page.locator("#id_q")
+    assert search.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(179, 38, 30)"
+    assert search.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+    expect(page.locator("table.table tbody")).to_contain_text("没有符合搜索条件的人员")
+    page.goto(f"{live_server.url}/facilities/staff/?q=midwife")
+    assert search.evaluate("e => getComputedStyle(e).borderTopWidth") == "1px"
+
+
 PAGES = [
     # (file name, path or None for the facility detail, heading in Chinese, heading in English)
     ("home", "/", None, None),
