@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    machine = report.machine(db_url)
+    machine = report.machine()  # the load average before anything of ours runs; PostgreSQL once the database exists
     log(f"machine: {machine['cpu']}, {machine['cores']} cores, load {machine['load_average']}")
     folder = Path(tempfile.mkdtemp(prefix="msbench-"))
     redis = PrivateRedis(folder)
@@ -279,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         redis.start()  # before the seeder: its demo stories publish on-commit alert nudges
         seed_note = prepare_database(db_url, args, env)
+        machine |= report.postgres(db_url)
         pregnancies = count_pregnancies(db_url)
         if pregnancies == 0:
             raise SystemExit(f"error: {db_url} holds no pregnancies (seed it, or drop --skip-seed)")

@@ -42,18 +42,29 @@ def machine(dsn: str | None = None) -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     if dsn:
-        try:
-            import psycopg
+        info |= postgres(dsn)
+    return info
 
-            with psycopg.connect(dsn, connect_timeout=5) as conn:
-                info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-                info["postgresql_settings"] = {
+
+def postgres(dsn: str) -> dict:
+    """Server version and the settings that matter to the figures, read through ``dsn``.
+
+    Called once the bench database exists: on a fresh machine it does not before the seeder runs,
+    and the first results written there said "PostgreSQL unknown (OperationalError)".
+    """
+    try:
+        import psycopg
+
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            return {
+                "postgresql": conn.execute("SHOW server_version").fetchone()[0],
+                "postgresql_settings": {
                     name: conn.execute(f"SHOW {name}").fetchone()[0]
                     for name in ("shared_buffers", "work_mem", "autovacuum", "fsync", "synchronous_commit")
-                }
-        except Exception as exc:  # noqa: BLE001 - a description, not a requirement
-            info["postgresql"] = f"unknown ({exc.__class__.__name__})"
-    return info
+                },
+            }
+    except Exception as exc:  # noqa: BLE001 - a description, not a requirement
+        return {"postgresql": f"unknown ({exc.__class__.__name__})"}
 
 
 def _git(*args: str) -> str:

@@ -175,3 +175,22 @@ def test_a_slow_endpoint_keeps_a_decimal_of_its_rate():
 
     assert "| consult_board | 0.5 | 4500.0 | 9000.0 | 9500.0 |" in markdown
     assert [c.measured for c in targets.check_endpoint("case_page", figures(0.5, 9000.0))][0] == "0.5 req/s"
+
+
+@pytest.mark.django_db
+def test_the_postgresql_description_reads_version_and_settings_of_a_database_that_exists():
+    from django.db import connection
+
+    settings = connection.settings_dict
+    dsn = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+    info = report.postgres(dsn)
+
+    assert info["postgresql"][:2].isdigit()
+    assert set(info["postgresql_settings"]) == {"shared_buffers", "work_mem", "autovacuum", "fsync", "synchronous_commit"}
+
+
+def test_the_postgresql_description_of_a_missing_database_says_unknown_and_why():
+    info = report.postgres("postgresql://postgres@127.0.0.1:5432/ms_no_such_database_for_bench")
+
+    assert info == {"postgresql": "unknown (OperationalError)"}
