@@ -3,12 +3,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from core.filtersets import LeanFilterSet
+
 from .choices import PregnancyStatus, RiskColor
 from .models import Pregnancy
 from .selectors import ga_bounds_to_edd, search_filter
 
 
-class PregnancyFilterSet(django_filters.FilterSet):
+class PregnancyFilterSet(LeanFilterSet):
     # ``distinct=False``: a column of the pregnancy itself cannot repeat a row, and django-filter's default
     # ``SELECT DISTINCT`` made PostgreSQL hash every matching id before counting them: a province
     # supervisor's ``?status=active`` count took 570 ms instead of 40 ms at a million pregnancies.

@@ -4,11 +4,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filtersets import LeanFilterSet
+
 from .choices import Capability, CriticalCareLevel, Tier
 from .models import Facility
 
 
-class FacilityFilterSet(django_filters.FilterSet):
+class FacilityFilterSet(LeanFilterSet):
     tier = django_filters.ChoiceFilter(choices=Tier.choices, label=_("Tier"))
     critical_care_level = django_filters.ChoiceFilter(
         choices=CriticalCareLevel.choices,
@@ -53,7 +55,7 @@ class FacilityFilterSet(django_filters.FilterSet):
         )
 
 
-class StaffFilterSet(django_filters.FilterSet):
+class StaffFilterSet(LeanFilterSet):
     """The staff directory's search (names, user names, facility names) and its facility link."""
 
     q = django_filters.CharFilter(label=_("Name, user name or facility"), method="filter_q", max_length=100)

@@ -2,11 +2,13 @@
 
 import django_filters
 
+from core.filtersets import LeanFilterSet
+
 from .choices import FollowUpKind, FollowUpStatus
 from .models import FollowUp
 
 
-class FollowUpFilterSet(django_filters.FilterSet):
+class FollowUpFilterSet(LeanFilterSet):
     status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices)
     kind = django_filters.ChoiceFilter(choices=FollowUpKind.choices)
     due_before = django_filters.DateFilter(field_name="due_by", lookup_expr="lte")

@@ -1,0 +1,67 @@
+"""``LeanFilterSet``: django-filter's ``FilterSet`` without the per-request rebuilding of what never changes.
+
+For every request, django-filter's ``FilterSet`` deep-copies each declared filter (its choices and lazy
+labels included), then makes a new form class out of them (``type()`` through Django's form metaclass),
+whose instance deep-copies the form fields once more. On the worklist and the pregnancy list API, which
+every clinician opens all day, that was about a tenth of the request (issue #9).
+
+Here each request gets a shallow copy of each filter (its own ``parent``, ``model`` and ``extra``: all
+that a filter changes about itself) and the form class is made once per filterset class, from the
+first instance's filters, exactly as django-filter makes it. Each form instance still deep-copies its
+fields (Django's forms do), so a view may change its own form's fields (the worklist narrows the status
+choices) without touching anyone else's.
+
+Not for a filterset whose form fields depend on the request (django-filter's ``ModelChoiceFilter`` with
+a callable queryset): ``LeanFilterSet`` refuses to make a form for one.
+"""
+
+import copy
+
+import django_filters
+from django.http import QueryDict
+from django_filters.filters import QuerySetRequestMixin
+
+
+def _own_copy(declared, model, parent):
+    """A filter of one filterset instance: ``declared`` (the class's) copied without its values."""
+    own = copy.copy(declared)
+    own.extra = dict(declared.extra)
+    if declared.method is not None:
+        # the copy's FilterMethod must call back through the copy (its ``parent``), not the class's filter
+        own.method = declared.method
+    own.model = model
+    own.parent = parent
+    return own
+
+
+class LeanFilterSet(django_filters.FilterSet):
+    """A ``FilterSet`` whose filters are copied shallowly per instance and whose form class is made once."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # what django-filter's __init__ does, but for the copies
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        model = queryset.model
+        self.filters = {name: _own_copy(f, model, self) for name, f in self.base_filters.items()}
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            per_request = [
+                name
+                for name, f in self.filters.items()
+                if isinstance(f, QuerySetRequestMixin) and callable(f.queryset)
+            ]
+            if per_request:
+                raise TypeError(
+                    f"{type(self).__name__}: the choices of {', '.join(per_request)} depend on the request; "
+                    "a LeanFilterSet makes its form class once"
+                )
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class

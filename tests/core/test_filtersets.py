@@ -1,0 +1,112 @@
+"""``core.filtersets.LeanFilterSet``: the same filtering, errors and form as django-filter's ``FilterSet``,
+without rebuilding filters and form class per request."""
+
+import django_filters
+import pytest
+from django.http import QueryDict
+from django.utils import translation
+
+from accounts.models import User
+from cases.choices import PregnancyStatus
+from cases.filtersets import PregnancyFilterSet
+from cases.models import Pregnancy
+from core.filtersets import LeanFilterSet
+
+
+class DjangoFilterTwin(PregnancyFilterSet):
+    """The worklist's filterset as django-filter builds it: deep copies, a form class per instance."""
+
+    __init__ = django_filters.FilterSet.__init__
+    get_form_class = django_filters.FilterSet.get_form_class
+
+
+QUERIES = [
+    None,
+    "",
+    "status=active",
+    "status=active&status=postpartum&risk_color=red&risk_color=orange",
+    "purple=true",
+    "ga_min=20&ga_max=30",
+    "ga_max=12",
+    "overdue=true",
+    "overdue=false&q=%E7%8E%8B",
+    "q=13800138000&edd_after=2026-01-01&edd_before=2026-12-31",
+    "managing_facility=6f1c0d0e-8c1e-4b8e-9f55-0a7d1f0c2b11",
+    # invalid: errors, no filtering
+    "status=nope",
+    "ga_min=-3&ga_max=99",
+    "edd_after=2026-02-30",
+    "managing_facility=not-a-uuid",
+    "q=" + "x" * 101,
+]
+
+
+def _data(query):
+    return None if query is None else QueryDict(query)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_same_statement_errors_and_form_as_django_filter(query):
+    queryset = Pregnancy.objects.all()
+    with translation.override("zh-hans"):
+        lean = PregnancyFilterSet(_data(query), queryset=queryset)
+        twin = DjangoFilterTwin(_data(query), queryset=queryset)
+
+        assert lean.is_bound == twin.is_bound
+        assert lean.is_valid() == twin.is_valid()
+        assert lean.errors == twin.errors
+        assert str(lean.qs.query) == str(twin.qs.query)
+        assert str(lean.form) == str(twin.form)
+
+
+@pytest.mark.django_db
+def test_a_method_filter_calls_the_instance_it_belongs_to():
+    seen = []
+
+    class Recording(LeanFilterSet):
+        q = django_filters.CharFilter(method="filter_q")
+
+        class Meta:
+            model = Pregnancy
+            fields = ["q"]
+
+        def filter_q(self, queryset, name, value):
+            seen.append((self, name, value))
+            return queryset
+
+    first = Recording(QueryDict("q=a"), queryset=Pregnancy.objects.all())
+    second = Recording(QueryDict("q=b"), queryset=Pregnancy.objects.all())
+    first.qs, second.qs  # noqa: B018 - evaluating filters
+
+    assert seen == [(first, "q", "a"), (second, "q", "b")]
+    assert first.filters["q"] is not second.filters["q"]
+    assert first.filters["q"].parent is first
+    assert not hasattr(Recording.base_filters["q"], "parent")  # the class's own filter is left as declared
+
+
+@pytest.mark.django_db
+def test_the_form_class_is_made_once_and_each_form_has_its_own_fields():
+    one = PregnancyFilterSet(None, queryset=Pregnancy.objects.all())
+    other = PregnancyFilterSet(QueryDict("status=active"), queryset=Pregnancy.objects.all())
+
+    one.form.fields["status"].choices = [("active", "Active")]
+
+    assert type(one.form) is type(other.form)
+    assert [value for value, _ in other.form.fields["status"].choices] == PregnancyStatus.values
+    assert other.is_valid()
+
+
+@pytest.mark.django_db
+def test_a_filter_whose_choices_depend_on_the_request_is_refused():
+    class PerRequest(LeanFilterSet):
+        clinician = django_filters.ModelChoiceFilter(
+            field_name="responsible_clinician", queryset=lambda request: User.objects.all()
+        )
+
+        class Meta:
+            model = Pregnancy
+            fields = ["clinician"]
+
+    with pytest.raises(TypeError, match="clinician"):
+        PerRequest(None, queryset=Pregnancy.objects.all()).form  # noqa: B018
