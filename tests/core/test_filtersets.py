@@ -7,7 +7,7 @@ from django.http import QueryDict
 from django.utils import translation
 
 from accounts.models import User
-from cases.choices import PregnancyStatus
+from cases.choices import PregnancyStatus, RiskColor
 from cases.filtersets import PregnancyFilterSet
 from cases.models import Pregnancy
 from core.filtersets import LeanFilterSet
@@ -91,9 +91,15 @@ def test_the_form_class_is_made_once_and_each_form_has_its_own_fields():
     other = PregnancyFilterSet(QueryDict("status=active"), queryset=Pregnancy.objects.all())
 
     one.form.fields["status"].choices = [("active", "Active")]
+    one.form.fields["risk_color"]._choices.choices.append(("black", "Black"))  # django-filter's iterator
 
     assert type(one.form) is type(other.form)
     assert [value for value, _ in other.form.fields["status"].choices] == PregnancyStatus.values
+    assert [value for value, _ in other.form.fields["risk_color"].choices] == RiskColor.values
+    fresh = PregnancyFilterSet(None).form.fields["risk_color"]
+    assert [value for value, _ in fresh.choices] == RiskColor.values
+    risk = other.form.fields["risk_color"]
+    assert risk._choices.field is risk  # the iterator is the field's own, as a deep copy makes it
     assert other.is_valid()
 
 
