@@ -11,6 +11,9 @@ first instance's filters, exactly as django-filter makes it. Each form instance 
 of each field (the choices as a new list of the same pairs: ``_Fields``), so a view may change its own
 form's fields (the worklist narrows the status choices) without touching anyone else's.
 
+Bound to data that is not valid, a ``LeanFilterSet`` selects nothing (``qs``): the page shows the error
+and no rows, never rows the filter did not filter.
+
 Not for a filterset whose form fields depend on the request (django-filter's ``ModelChoiceFilter`` with
 a callable queryset): ``LeanFilterSet`` refuses to make a form for one.
 """
@@ -65,6 +68,19 @@ class LeanFilterSet(django_filters.FilterSet):
         self.form_prefix = prefix
         model = queryset.model
         self.filters = {name: _own_copy(f, model, self) for name, f in self.base_filters.items()}
+
+    @property
+    def qs(self):
+        """The filtered queryset; nothing when the data is bound but not valid. django-filter applies the
+        filters whose values are valid and drops the others, so a page with a mistyped filter listed,
+        under its error, everything the other filters let through: a worklist that looks filtered and
+        is not. (The API never gets here with invalid data: it answers 400 first.)"""
+        if not hasattr(self, "_qs"):
+            if self.is_bound and not self.is_valid():
+                self._qs = self.queryset.none()
+            else:
+                super().qs  # noqa: B018 - django-filter's property sets ``_qs``
+        return self._qs
 
     def get_form_class(self):
         form_class = type(self).__dict__.get("_form_class")

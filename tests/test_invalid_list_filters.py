@@ -1,0 +1,64 @@
+"""A list page whose filter is not valid lists nobody and says why (``core.filtersets.LeanFilterSet.qs``):
+django-filter dropped the invalid filter and listed, under the error, what the rest let through."""
+
+import pytest
+from django.utils import translation
+
+from tests.cases.test_pages import register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_worklist_with_an_invalid_filter_lists_nobody_and_says_why(client, midwife):
+    register(midwife, name="王芳")
+    client.force_login(midwife)
+    assert len(client.get("/").context["rows"]) == 1
+
+    response = client.get("/", {"ga_min": "99"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    assert "王芳" not in page
+    assert "Correct the search above to see the worklist." in page
+    assert "Ensure this value is less than or equal to 45." in page
+    assert '<div class="field field--narrow field--error">\n      <label for="id_ga_min">' in page
+
+
+def test_the_worklist_error_is_translated(client, midwife):
+    register(midwife, name="王芳")
+    client.force_login(midwife)
+
+    response = client.get("/", {"ga_min": "99"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    with translation.override("zh-hans"):
+        expected = translation.gettext("Correct the search above to see the worklist.")
+    assert expected != "Correct the search above to see the worklist."
+    assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "query", "field"),
+    [
+        ("auditor", "/audit/", {"occurred_after": "2026-02-30"}, "occurred_after"),
+        ("midwife", "/facilities/", {"tier": "galaxy"}, "tier"),
+        ("midwife", "/reminders/worklist/", {"status": "galaxy"}, "status"),
+    ],
+)
+def test_other_list_pages_with_an_invalid_filter_list_nothing_and_say_why(
+    request, client, user, path, query, field, home_facility
+):
+    actor = request.getfixturevalue(user)
+    client.force_login(actor)
+    assert client.get(path).status_code == 200
+
+    response = client.get(path, query, HTTP_ACCEPT_LANGUAGE="en")
+
+    page = response.content.decode()
+    rows = response.context["followup_page" if "reminders" in path else "page"]
+    assert response.status_code == 200
+    assert list(rows.object_list) == []
+    assert "This search is not valid, so nothing is listed. Correct it:" in page
+    filterset = response.context["followup_filter" if "reminders" in path else "filter"]
+    label = str(filterset.form[field].label)
+    assert f"<li>{label}: " in page
