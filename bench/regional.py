@@ -254,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    machine = report.machine()  # the load average before anything of ours runs; PostgreSQL once the database exists
+    # the load average before anything of ours runs; PostgreSQL once the database exists (after the seed)
+    machine = report.machine()
     log(f"machine: {machine['cpu']}, {machine['cores']} cores, load {machine['load_average']}")
     folder = Path(tempfile.mkdtemp(prefix="msbench-"))
     redis = PrivateRedis(folder)

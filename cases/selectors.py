@@ -101,6 +101,12 @@ class ScopedRows:
         # it has no condition; a caller whose base condition the total already counts says so.
         self.unfiltered = not queryset.query.where if unfiltered is None else unfiltered
 
+    @property
+    def _selects_nothing(self) -> bool:
+        """No arm to read, or a queryset that cannot match (``none()``: an invalid filter's,
+        ``core.filtersets.LeanFilterSet.qs``): no statement, and none the ORM could compile."""
+        return not self.arms or self.queryset.query.is_empty()
+
     def filter(self, *args, **kwargs) -> "ScopedRows":
         filtered = self.queryset.filter(*args, **kwargs)
         return ScopedRows(
@@ -119,7 +125,7 @@ class ScopedRows:
         heap page of the facility's pregnancies instead. Unfiltered, the first arm's count is read by
         ``first_total`` (SQL and parameters) when given: a trigger-kept counter, the same number without
         reading the facility's tens of thousands of index entries."""
-        if not self.arms:
+        if self._selects_nothing:
             return 0
         sql, params = self._compiled(("count",), self._count_sql)
         with self._cursor() as cursor:
@@ -179,7 +185,7 @@ class ScopedRows:
 
     def __getitem__(self, bounds: slice) -> list:
         start, stop = bounds.start or 0, bounds.stop
-        if not self.arms or stop is None or stop <= start:
+        if self._selects_nothing or stop is None or stop <= start:
             return []
         kept = self._compiled(("page", start, stop), lambda: _values_statement(self._page(start, stop)))
         if kept is None:

@@ -132,10 +132,8 @@ def worklist_context(request: HttpRequest) -> dict:
     filterset.form.fields["status"].choices = [(s.value, s.label) for s in OPEN_STATUSES]
     # The page as ids (unfiltered: SQL kept per process, ``ScopedRows.sql_key``), then its rows in one
     # fixed statement (``worklist_pregnancies``).
-    if filterset.is_bound and not filterset.is_valid():
-        rows_in_scope = []  # an invalid search lists nobody, under its error (``LeanFilterSet.qs``)
-    else:
-        rows_in_scope = worklist_rows(actor=user, queryset=filterset.qs, outer=lambda page: page.values("pk"))
+    # (An invalid search's ``qs`` selects nothing: no row, no statement.)
+    rows_in_scope = worklist_rows(actor=user, queryset=filterset.qs, outer=lambda page: page.values("pk"))
     page = Paginator(rows_in_scope, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     pregnancies = worklist_pregnancies([row["pk"] for row in page.object_list])

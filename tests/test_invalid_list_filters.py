@@ -62,3 +62,15 @@ def test_other_list_pages_with_an_invalid_filter_list_nothing_and_say_why(
     filterset = response.context["followup_filter" if "reminders" in path else "filter"]
     label = str(filterset.form[field].label)
     assert f"<li>{label}: " in page
+
+
+def test_the_scoped_rows_of_a_query_that_selects_nothing_run_no_statement(midwife, django_assert_num_queries):
+    from cases.models import Pregnancy
+    from cases.selectors import worklist_rows
+
+    register(midwife, name="王芳")
+    rows = worklist_rows(actor=midwife, queryset=Pregnancy.objects.none())
+
+    with django_assert_num_queries(0):
+        assert rows.count() == 0
+        assert rows[0:50] == []

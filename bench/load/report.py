@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 
 
-def machine(dsn: str | None = None) -> dict:
-    """CPU model, cores, RAM, PostgreSQL version, load average, git commit of this checkout."""
+def machine() -> dict:
+    """CPU model, cores, RAM, load average, git commit of this checkout (PostgreSQL: ``postgres``, once the
+    bench database exists)."""
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -41,8 +42,6 @@ def machine(dsn: str | None = None) -> dict:
         "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
-    if dsn:
-        info |= postgres(dsn)
     return info
 
 

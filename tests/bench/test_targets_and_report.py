@@ -181,13 +181,19 @@ def test_a_slow_endpoint_keeps_a_decimal_of_its_rate():
 def test_the_postgresql_description_reads_version_and_settings_of_a_database_that_exists():
     from django.db import connection
 
-    settings = connection.settings_dict
-    dsn = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+    db = connection.settings_dict
+    dsn = f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
     info = report.postgres(dsn)
 
     assert info["postgresql"][:2].isdigit()
-    assert set(info["postgresql_settings"]) == {"shared_buffers", "work_mem", "autovacuum", "fsync", "synchronous_commit"}
+    assert set(info["postgresql_settings"]) == {
+        "shared_buffers",
+        "work_mem",
+        "autovacuum",
+        "fsync",
+        "synchronous_commit",
+    }
 
 
 def test_the_postgresql_description_of_a_missing_database_says_unknown_and_why():
