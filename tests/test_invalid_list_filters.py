@@ -4,6 +4,7 @@ django-filter dropped the invalid filter and listed, under the error, what the r
 import pytest
 from django.utils import translation
 
+from facilities.filtersets import FacilityFilterSet
 from tests.cases.test_pages import register
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,15 @@ def test_the_scoped_rows_of_a_query_that_selects_nothing_run_no_statement(midwif
     with django_assert_num_queries(0):
         assert rows.count() == 0
         assert rows[0:50] == []
+
+
+def test_the_field_errors_read_as_chinese_in_chinese(client, midwife):
+    client.force_login(midwife)
+
+    page = client.get("/facilities/", {"tier": "galaxy"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    with translation.override("zh-hans"):
+        label = str(FacilityFilterSet.base_filters["tier"].label)
+        heading = translation.gettext("This search is not valid, so nothing is listed. Correct it:")
+    assert heading in page and heading.isascii() is False
+    assert f"<li>{label}：" in page  # a full-width colon after the label
