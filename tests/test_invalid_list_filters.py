@@ -39,15 +39,36 @@ def test_the_worklist_error_is_translated(client, midwife):
 
 
 @pytest.mark.parametrize(
-    ("user", "path", "query", "field"),
+    ("user", "path", "query", "field", "empty", "nothing_found"),
     [
-        ("auditor", "/audit/", {"occurred_after": "2026-02-30"}, "occurred_after"),
-        ("midwife", "/facilities/", {"tier": "galaxy"}, "tier"),
-        ("midwife", "/reminders/worklist/", {"status": "galaxy"}, "status"),
+        (
+            "auditor",
+            "/audit/",
+            {"occurred_after": "2026-02-30"},
+            "occurred_after",
+            "Correct the search above to see the audit trail.",
+            "No audit event matches these filters.",
+        ),
+        (
+            "midwife",
+            "/facilities/",
+            {"tier": "galaxy"},
+            "tier",
+            "Correct the search above to see the facilities.",
+            "No facility matches these filters.",
+        ),
+        (
+            "midwife",
+            "/reminders/worklist/",
+            {"status": "galaxy"},
+            "status",
+            "Correct the search above to see the follow-up visits.",
+            "No follow-up visit is due.",
+        ),
     ],
 )
 def test_other_list_pages_with_an_invalid_filter_list_nothing_and_say_why(
-    request, client, user, path, query, field, home_facility
+    request, client, user, path, query, field, empty, nothing_found, home_facility
 ):
     actor = request.getfixturevalue(user)
     client.force_login(actor)
@@ -63,6 +84,9 @@ def test_other_list_pages_with_an_invalid_filter_list_nothing_and_say_why(
     filterset = response.context["followup_filter" if "reminders" in path else "filter"]
     label = str(filterset.form[field].label)
     assert f"<li>{label}: " in page
+    # The empty list says to correct the search, not that nothing matched it.
+    assert empty in page
+    assert nothing_found not in page
 
 
 def test_the_scoped_rows_of_a_query_that_selects_nothing_run_no_statement(midwife, django_assert_num_queries):
