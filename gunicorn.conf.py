@@ -15,8 +15,9 @@ def post_worker_init(worker) -> None:
     worker holds (Django, the apps, the URL conf and its views, the catalogues: some 200,000 objects)
     out of the cyclic garbage collector's reach: they live as long as the worker, yet every full
     collection walked them all. Measured on the worklist page in process (bench database): 1.5 ms of
-    collection per request with none of it, 0.45 ms with the loaded objects frozen but not the URL conf,
-    0.25 ms now (issue #9)."""
+    collection per request with nothing frozen; with what the worker had imported frozen but not the URL
+    conf, 0.36 ms and a 12-20 ms full collection about once per hundred requests; 0.28 ms now, the full
+    collections under 2 ms (issue #9)."""
     from maternal_safety.warmup import freeze_what_is_alive, load_lazy_parts
 
     load_lazy_parts()
