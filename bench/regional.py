@@ -316,7 +316,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.endpoints:
             try:
                 if scenarios.transitions_due(plan, name):
-                    scenarios.prepare_transitions(plan, args, log)
+                    if plan.transitions_for is not None:  # the run alone's unused ones go first
+                        closed = scenarios.close_transitions(plan, log)
+                        if closed:
+                            results["notes"].append(
+                                f"referrals the transitions alone left open, closed before {name}: {closed}"
+                            )
+                    scenarios.prepare_transitions(plan, args, log, name)
                     results["notes"] += [n for n in plan.notes if n not in results["notes"]]
                     _drain(server, results["notes"], f"before {name} was measured")
                 if name == "mixed":

@@ -92,6 +92,8 @@ class Plan:
     single_use: dict[str, referrals.SingleUse] = field(default_factory=dict)
     # (the receiving clinician, the township senders) of the referral transitions
     transition_parties: tuple | None = None
+    # the endpoint the prepared transitions are for ("referral_transition" alone, or "mixed")
+    transitions_for: str | None = None
 
 
 @dataclass
@@ -301,32 +303,35 @@ def close_transitions(plan: Plan, log) -> str:
 
 
 def transitions_due(plan: Plan, name: str) -> bool:
-    """Whether the referral transitions must be prepared before ``name`` is measured: the first endpoint
-    that sends them (alone or in the mixed load), in a run that has parties for them and has not
-    prepared them yet.
+    """Whether referral transitions must be prepared before ``name`` is measured: each endpoint that sends
+    them (alone, then in the mixed load) gets its own, in a run that has parties for them and could
+    prepare them. What the run alone left open is closed before the mixed load's are prepared
+    (``regional.py``).
 
     They are prepared after the other endpoints are measured: thousands of referrals open at once to the
     clinician's hospital (5,800 for a run, each with a grant to it), a state no hospital is in, made the
     list of her pregnancies read as many more grants (issue #9: 496 req/s with the seeded region, 300
-    with them)."""
+    with them). The mixed load too ran slower beside the 3,300 the run alone had left unused (261 req/s
+    against 288 with only its own 790, 2026-11-29)."""
     return (
         name in ("referral_transition", "mixed")
         and plan.transition_parties is not None
-        and "referral_transition" not in plan.requests
+        and plan.transitions_for != name
         and "referral_transition" not in plan.skipped
     )
 
 
-def prepare_transitions(plan: Plan, args, log) -> None:
-    """Referrals at every step's starting status, enough for this run; queries counted per step."""
+def prepare_transitions(plan: Plan, args, log, name: str) -> None:
+    """Referrals at every step's starting status, enough for the endpoint ``name`` (the transitions alone
+    or the mixed load); queries counted per step."""
     import time
 
     share = MIXED_WEIGHTS["referral_transition"] / sum(MIXED_WEIGHTS.values())
     count = referrals.needed(
         warmup=args.warmup,
         duration=args.duration,
-        alone="referral_transition" in args.endpoints,
-        mixed_share=share if "mixed" in args.endpoints else 0,
+        alone=name == "referral_transition",
+        mixed_share=share if name == "mixed" else 0,
     )
     per_step = -(-count // len(referrals.STEPS))
     started = time.monotonic()
@@ -340,14 +345,16 @@ def prepare_transitions(plan: Plan, args, log) -> None:
         plan.skipped["referral_transition"] = str(exc)
         log(f"referral_transition: cannot be measured: {exc}")
         return
+    plan.transitions_for = name
     plan.requests["referral_transition"] = requests
     plan.single_use["referral_transition"] = referrals.SingleUse(requests)
     plan.queries["referral_transition"] = max(queries.values())
     plan.users["township obstetricians"] = ", ".join(a.describe() for a in senders)
     plan.notes.append(
-        f"referral transitions: {len(requests):,} referrals prepared at their step's starting status in "
+        f"referral transitions for {'the mixed load' if name == 'mixed' else 'the run alone'}: "
+        f"{len(requests):,} referrals prepared at their step's starting status in "
         f"{time.monotonic() - started:.0f} s, from {len(senders)} townships to "
         f"{receiver.user.facility}; queries per step: "
         + ", ".join(f"{step} {n}" for step, n in queries.items())
     )
-    log(f"referral_transition: {len(requests):,} prepared; queries per step {queries}")
+    log(f"referral_transition: {len(requests):,} prepared for {name}; queries per step {queries}")

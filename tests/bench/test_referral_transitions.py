@@ -179,18 +179,52 @@ def _plan(transitions: int) -> scenarios.Plan:
     return plan
 
 
-def test_the_transitions_are_prepared_once_before_the_first_endpoint_that_sends_them():
+def test_each_endpoint_that_sends_transitions_gets_its_own():
+    """The run alone and the mixed load each have referrals prepared for them (what the run alone left
+    unused is closed in between, ``regional.py``), not one pool for both open all along."""
     plan = _plan(0)
     del plan.requests["referral_transition"], plan.single_use["referral_transition"]
     assert not scenarios.transitions_due(plan, "referral_transition")  # no parties: nothing to prepare
     plan.transition_parties = ("receiver", ["senders"])
     assert [n for n in scenarios.ENDPOINTS if scenarios.transitions_due(plan, n)] == ["referral_transition"]
     assert scenarios.transitions_due(plan, "mixed")
-    plan.requests["referral_transition"] = []  # prepared
+    plan.transitions_for = "referral_transition"  # prepared for the run alone
+    assert not scenarios.transitions_due(plan, "referral_transition")
+    assert scenarios.transitions_due(plan, "mixed")
+    plan.transitions_for = "mixed"
     assert not scenarios.transitions_due(plan, "mixed")
-    del plan.requests["referral_transition"]
+    plan.transitions_for = None
     plan.skipped["referral_transition"] = "the townships have no obstetrician"
     assert not scenarios.transitions_due(plan, "mixed")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("referral_transition", 1 + 5 * referrals.RATE + 20 * referrals.RATE),
+        # MIXED_RATE 600 × the transitions' 5 of 95 (31.6 a second): 158 for the warm-up, 632 for the run
+        ("mixed", 158 + 632),
+    ],
+)
+def test_the_transitions_prepared_are_those_of_the_endpoint_they_are_for(monkeypatch, name, expected):
+    asked = []
+
+    def prepare(receiver, senders, per_step, *, log):
+        asked.append(per_step)
+        moves = [Request(f"/move/{n}/", "POST", body="{}", expect=200) for n in range(per_step * 5)]
+        return moves, {"request": [(None, moves[0]), (None, moves[1])]}
+
+    monkeypatch.setattr(referrals, "prepare", prepare)
+    monkeypatch.setattr(scenarios, "capture", lambda actor, request, expect, warm_up=None: [{}] * 27)
+    receiver = SimpleNamespace(user=SimpleNamespace(facility="county"))
+    plan = scenarios.Plan(transition_parties=(receiver, []))
+
+    scenarios.prepare_transitions(plan, SimpleNamespace(warmup=5, duration=20), lambda *a: None, name)
+
+    assert plan.transitions_for == name
+    assert asked == [-(-expected // 5)]
+    assert plan.single_use["referral_transition"].left() == asked[0] * 5
+    assert plan.queries["referral_transition"] == 27
 
 
 def test_alone_the_probe_warm_up_and_run_each_take_their_own_transitions():
