@@ -210,8 +210,8 @@ def close_left_open(receiver, sender_actors: list, *, log=print) -> dict[str, in
     managed at the hospital, and the township keeps a grant to follow the outcome, as after any
     completed referral). Run after a run, and before preparing one (after an interrupted run).
     Returns how many were closed each way."""
-    from referrals import services
-    from referrals.choices import OPEN_STATUSES, ReferralStatus
+    from core.errors import InvalidTransition
+    from referrals.choices import OPEN_STATUSES
     from referrals.models import Referral
 
     hospital = receiver.user.facility
@@ -226,24 +226,41 @@ def close_left_open(receiver, sender_actors: list, *, log=print) -> dict[str, in
     closed = {"cancelled": 0, "completed": 0}
     for n, referral in enumerate(left, start=1):
         sender = senders[referral.from_facility_id]
-        if referral.status in (ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED):
-            services.referral_cancel(actor=sender, referral=referral, reason=CANCEL_REASON)
-            closed["cancelled"] += 1
-            continue
-        if referral.status == ReferralStatus.DEPARTED:
-            services.referral_arrive(actor=receiver.user, referral=referral)
-        services.referral_complete(
-            actor=receiver.user,
-            referral=referral,
-            findings=COMPLETE["summary"],
-            disposition=COMPLETE["disposition"],
-            treatment=COMPLETE["treatment"],
-            recommendations=COMPLETE["recommendations"],
-        )
-        closed["completed"] += 1
+        try:
+            way = _close(referral, sender, receiver.user)
+        except InvalidTransition:
+            # Moved since the list was read: a request still in flight when wrk stopped (closing between
+            # the run alone and the mixed load, the server still up). Closed from where it stands now.
+            referral = Referral.objects.select_related("pregnancy", "from_facility", "to_facility").get(
+                pk=referral.pk
+            )
+            way = _close(referral, sender, receiver.user) if referral.status in OPEN_STATUSES else None
+        if way:
+            closed[way] += 1
         if n % 500 == 0:
             log(f"referral transitions: {n:,} of {len(left):,} left open closed")
     return closed
+
+
+def _close(referral, sender, receiver) -> str:
+    """Cancel (requested, accepted) or complete (departed: arrive first; arrived) one bench referral."""
+    from referrals import services
+    from referrals.choices import ReferralStatus
+
+    if referral.status in (ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED):
+        services.referral_cancel(actor=sender, referral=referral, reason=CANCEL_REASON)
+        return "cancelled"
+    if referral.status == ReferralStatus.DEPARTED:
+        services.referral_arrive(actor=receiver, referral=referral)
+    services.referral_complete(
+        actor=receiver,
+        referral=referral,
+        findings=COMPLETE["summary"],
+        disposition=COMPLETE["disposition"],
+        treatment=COMPLETE["treatment"],
+        recommendations=COMPLETE["recommendations"],
+    )
+    return "completed"
 
 
 def _request(step: str, sender, woman, referral, receiver, hospital) -> tuple:

@@ -135,6 +135,45 @@ def test_what_a_run_left_open_is_closed_and_nothing_else(county_network):
 
 
 @pytest.mark.django_db
+def test_a_referral_moved_after_the_list_was_read_is_closed_from_where_it_stands(county_network, monkeypatch):
+    """Between the run alone and the mixed load the server is still up: a step in flight when wrk stopped
+    can land after the leftovers were listed (a requested referral departed: cancelling it failed with
+    InvalidTransition and stopped the bench, 2026-11-29). It is read again and closed from there."""
+    from referrals import services
+
+    woman = _women(county_network, 1)[0]
+    receiver = scenarios.Actor("county.ob")
+    senders = [scenarios.Actor(u.username) for u in county_network.senders]
+    referral = services.referral_request(
+        actor=county_network.senders[0],
+        pregnancy=woman,
+        to_facility=county_network.hospital,
+        urgency="urgent",
+        reason=referrals.REASON,
+    )
+    real_close = referrals._close
+    landed = []
+
+    def in_flight_step_lands_first(listed, sender, receiver_user):
+        if not landed:  # the list said "requested"; a township's accept and depart commit now
+            landed.append(listed.status)
+            services.referral_accept(actor=receiver_user, referral=Referral.objects.get(pk=listed.pk))
+            services.referral_depart(
+                actor=sender, referral=Referral.objects.get(pk=listed.pk), **referrals.DEPART
+            )
+        return real_close(listed, sender, receiver_user)
+
+    monkeypatch.setattr(referrals, "_close", in_flight_step_lands_first)
+
+    closed = referrals.close_left_open(receiver, senders, log=lambda message: None)
+
+    assert landed == ["requested"]
+    assert closed == {"cancelled": 0, "completed": 1}
+    referral.refresh_from_db()
+    assert referral.status == "completed"
+
+
+@pytest.mark.django_db
 def test_when_the_townships_run_out_of_women_new_ones_are_booked_there(county_network):
     already = {p.pk for p in _women(county_network, 3)}  # 6 of the 20 needed
     receiver = scenarios.Actor("county.ob")
