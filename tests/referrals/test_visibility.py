@@ -99,3 +99,31 @@ def test_the_referrals_of_every_actor_follow_the_rule(
     # saw it through her grant, the obstetrician now through the managing facility
     assert seen["midwife"] == 6 and seen["obstetrician"] == 7
     assert access_referral_by_id(midwife, Referral.objects.get(pregnancy=merged_into).external_id)
+
+
+def test_her_facilitys_referral_is_read_in_one_statement_with_what_it_shows(
+    obstetrician, home_facility, other_facility, django_assert_num_queries
+):
+    """Staff who take part in referrals open their facility's in one prepared statement (``_own_side``)
+    that joins the woman, both facilities and the clinicians: reading them afterwards asks nothing more."""
+    from referrals.access import SHOWN_WITH, STEP_NEEDS
+
+    referral = refer(
+        PregnancyFactory(managing_facility=home_facility), home_facility, other_facility, obstetrician
+    )
+    Referral.objects.filter(pk=referral.pk).update(accepted_by=obstetrician)
+
+    for related in (SHOWN_WITH, STEP_NEEDS):
+        with django_assert_num_queries(1):
+            opened = access_referral_by_id(obstetrician, str(referral.external_id), related=related)
+        with django_assert_num_queries(0):
+            assert opened.pregnancy.patient.pk == referral.pregnancy.patient_id
+            assert (opened.from_facility.pk, opened.to_facility.pk) == (home_facility.pk, other_facility.pk)
+        if related is SHOWN_WITH:
+            with django_assert_num_queries(0):
+                assert opened.sending_clinician.pk == obstetrician.pk
+                assert opened.accepted_by.pk == obstetrician.pk
+        fresh = Referral.objects.get(pk=referral.pk)
+        assert {f.attname: getattr(opened, f.attname) for f in Referral._meta.concrete_fields} == {
+            f.attname: getattr(fresh, f.attname) for f in Referral._meta.concrete_fields
+        }
