@@ -120,7 +120,7 @@ class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
         """The referral as the step left it: the services refresh its row after every change, and a
         relation the step changed is read when the serializer needs it (reading it again with all its
         relations joined cost a step about 8 ms; issue #9)."""
-        return Response(s.ReferralSerializer(referral, context={"request": self.request}).data, status=status)
+        return Response(s.referral_output(referral, {"request": self.request}), status=status)
 
     @extend_schema(
         request=s.ReferralRequestSerializer,

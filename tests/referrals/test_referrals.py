@@ -440,3 +440,68 @@ def test_every_page_of_the_list_is_the_inbox_order(api, obstetrician, centre_doc
     assert got == want
     statuses = [Referral.objects.get(external_id=i).status for i in got]
     assert statuses.index("cancelled") > max(i for i, s in enumerate(statuses) if s == "requested")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_steps_plain_output_is_the_serializers(
+    api, obstetrician, midwife, centre_doctor, other_centre_doctor, pregnancy, centre, other_centre, language
+):
+    """``referral_output`` (each step's answer) equals ``ReferralSerializer`` (OpenAPI, the list, the
+    reading of one) at every status, with the sensitive criteria restricted for who may not see them,
+    in both languages (the facilities' names)."""
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from referrals.access import STEP_NEEDS, access_referral_by_id
+    from referrals.api.serializers import ReferralSerializer, referral_output
+
+    graded = api.as_user(obstetrician).post(
+        f"/api/v1/pregnancies/{pregnancy.external_id}/risk-assessments/",
+        {"criteria": ["P-INF-HIV"], "measurements": {"hb_g_l": 100}},
+        format="json",
+    )
+    assert graded.status_code == 201
+    first = refer(api, obstetrician, pregnancy, centre, urgency="emergency").json()["id"]
+    redirected = step(
+        api, centre_doctor, first, "redirect", to_facility=str(other_centre.external_id), reason="Cardiac"
+    ).json()
+    linked = redirected["redirected_to"]
+    walk = [
+        (other_centre_doctor, "accept", {}),
+        (obstetrician, "depart", {"transport": "ambulance_120", "escort": "Midwife"}),
+        (other_centre_doctor, "arrive", {}),
+        (other_centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}),
+    ]
+    compared = []
+
+    def same_for_both(referral_id):
+        for user in (obstetrician, midwife):
+            request = RequestFactory().get("/")
+            request.user = user
+            referral = access_referral_by_id(user, referral_id, related=STEP_NEEDS)
+            with translation.override(language):
+                plain = referral_output(referral, {"request": request})
+                serialized = ReferralSerializer(referral, context={"request": request}).data
+            assert plain == serialized, (user.username, referral.status)
+            compared.append((user.username, referral.status, plain["clinical_summary"].get("criteria")))
+
+    same_for_both(first)
+    same_for_both(linked)
+    for user, name, body in walk:
+        assert step(api, user, linked, name, **body).status_code == 200
+        same_for_both(linked)
+    assert {status for _, status, _ in compared} == {
+        "redirected",
+        "requested",
+        "accepted",
+        "departed",
+        "arrived",
+        "completed",
+    }
+    # the summary names a sensitive criterion: shown to the obstetrician, restricted for the midwife
+    criteria = {
+        user: [c for u, _, c in compared if u == user] for user in (obstetrician.username, midwife.username)
+    }
+    assert any(c and "P-INF-HIV" in c for c in criteria[obstetrician.username])
+    assert any(c and "restricted" in c for c in criteria[midwife.username])
+    assert not any(c and "P-INF-HIV" in c for c in criteria[midwife.username])
