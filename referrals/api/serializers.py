@@ -1,3 +1,4 @@
+from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -73,32 +74,22 @@ class ReferralSerializer(serializers.ModelSerializer):
         return str(obj.redirected_to.external_id) if obj.redirected_to_id else None
 
 
-# ``ReferralSerializer``'s fields that are the model's values as they stand (text, choices, flags).
-_PLAIN = (
-    "direction",
-    "urgency",
-    "purpose",
-    "transfers_management",
-    "status",
-    "reason",
-    "risk_color_at_request",
-)
-_TEXTS = ("treatments_given", "discharge_summary")
-_MOMENTS = ("decided_at", "requested_at", "clock_started_at", "accepted_at", "closed_at")
-_LATER_MOMENTS = ("departed_at", "arrived_at", "completed_at")
-_RETURN = ("return_findings", "return_treatment", "return_disposition", "return_recommendations")
+# The model's date-times among ``ReferralSerializer``'s fields (written as DRF writes them).
+_TIMES = frozenset(f.name for f in Referral._meta.concrete_fields if isinstance(f, models.DateTimeField))
 
 
 def referral_output(referral: Referral, context: dict) -> dict:
     """``ReferralSerializer(referral, context=context).data``, written out: the response of each step of a
     referral. The ModelSerializer built its 34 fields anew for every response, 0.75 ms of a step of
     about ten (issue #9, bench database); ``ReferralSerializer`` still documents the object in OpenAPI
-    and serves the list and the reading of one, and a test keeps both outputs equal."""
+    and serves the list and the reading of one, and a test keeps both outputs equal. Its fields, in its
+    order: those below from related rows, the date-times in the current zone, the rest as they stand."""
     from risk.selectors import redact_summary
 
     zone = timezone.get_current_timezone()
     pregnancy, sender, receiver = referral.pregnancy, referral.from_facility, referral.to_facility
-    out = {
+    user = getattr(context.get("request"), "user", None)
+    computed = {
         "id": str(referral.external_id),
         "pregnancy": str(pregnancy.external_id),
         "patient_name": pregnancy.patient.name,
@@ -106,27 +97,19 @@ def referral_output(referral: Referral, context: dict) -> dict:
         "from_facility_name": sender.name,
         "to_facility": str(receiver.external_id),
         "to_facility_name": receiver.name,
+        "clinical_summary": redact_summary(referral.clinical_summary, user, context),
+        "sending_clinician": referral.sending_clinician.name,
+        "redirected_to": str(referral.redirected_to.external_id) if referral.redirected_to_id else None,
     }
-    for name in _PLAIN:
-        out[name] = getattr(referral, name)
-    user = getattr(context.get("request"), "user", None)
-    out["clinical_summary"] = redact_summary(referral.clinical_summary, user, context)
-    for name in _TEXTS:
-        out[name] = getattr(referral, name)
-    out["sending_clinician"] = referral.sending_clinician.name
-    out["sender_contact"] = referral.sender_contact
-    out["transport"] = referral.transport
-    out["escort"] = referral.escort
-    for name in _MOMENTS:
-        value = getattr(referral, name)
-        out[name] = None if value is None else api_datetime(value, zone)
-    out["close_reason"] = referral.close_reason
-    out["redirected_to"] = str(referral.redirected_to.external_id) if referral.redirected_to_id else None
-    for name in _LATER_MOMENTS:
-        value = getattr(referral, name)
-        out[name] = None if value is None else api_datetime(value, zone)
-    for name in _RETURN:
-        out[name] = getattr(referral, name)
+    out = {}
+    for name in ReferralSerializer.Meta.fields:
+        if name in computed:
+            out[name] = computed[name]
+        elif name in _TIMES:
+            value = getattr(referral, name)
+            out[name] = None if value is None else api_datetime(value, zone)
+        else:
+            out[name] = getattr(referral, name)
     return out
 
 
