@@ -23,7 +23,13 @@ import copy
 import django_filters
 from django import forms
 from django.http import QueryDict
+from django.utils.functional import lazy
 from django_filters.filters import QuerySetRequestMixin
+from django_filters.utils import label_for_filter
+
+# django-filter's label for a filter declared without one (the model field's verbose name), worked out
+# in the language active when the form shows it.
+_derived_label = lazy(label_for_filter, str)
 
 
 def _own_copy(declared, model, parent):
@@ -56,6 +62,20 @@ class _Fields(dict):
 
 class LeanFilterSet(django_filters.FilterSet):
     """A ``FilterSet`` whose filters are copied shallowly per instance and whose form class is made once."""
+
+    @classmethod
+    def get_filters(cls):
+        """django-filter's filters of the class, those declared without a label given one that follows the
+        language: django-filter writes the model field's verbose name out as text in the language of the
+        moment and keeps it on the filter, so whatever read it first (the form class made once, the
+        OpenAPI schema) fixed that language for everyone (the follow-up list said "Status" in Chinese)."""
+        filters = super().get_filters()
+        model = cls._meta.model
+        if model is not None:
+            for f in filters.values():
+                if f._label is None:
+                    f.label = _derived_label(model, f.field_name, f.lookup_expr, f.exclude)
+        return filters
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # what django-filter's __init__ does, but for the copies
