@@ -157,6 +157,21 @@ def api():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the settings' language (English under the test settings) and leaves it so.
+
+    Django's LocaleMiddleware activates the language of a request for the thread and leaves it active
+    after the response; in gunicorn the next request activates its own, but in a test process the next
+    test inherited it: a test rendering without a request after a Chinese request by the test client
+    saw Chinese, depending on which tests pytest-xdist had given the same worker before it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request, django_db_blocker):
     """The national catalogue that migration risk/0002 loads. Transactional tests (browser tests, the
     concurrency test) flush the tables afterwards, and a re-used test database may start without it:
