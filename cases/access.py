@@ -15,6 +15,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Now
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -509,14 +510,22 @@ def sees_at_her_facility(actor, pregnancy: Pregnancy) -> bool:
     return has_action(actor, Action.VIEW_CASE) and _at_her_facility(actor, pregnancy)
 
 
-def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: bool = True) -> Pregnancy:
+def access_pregnancy_by_id(
+    actor, pregnancy_id, *, perm: Perm = "view", audit: bool = True, lock: bool = False
+) -> Pregnancy:
     """The pregnancy with external id ``pregnancy_id`` if ``actor`` may ``perm`` it.
 
     Raises ``NotFound`` when she may not see it (or it does not exist), ``PermissionDenied`` when she may
     see it but not change it. With ``audit`` (the default) a successful access writes a read audit row,
     for ``view`` and ``change`` alike (a form opened to change her record shows it); a read that only
     break-the-glass allows is flagged for review. Callers that write their own audit row pass ``False``.
+
+    ``lock`` reads the row ``FOR UPDATE`` of the pregnancy and her woman, as the services lock them
+    before a change, inside the caller's transaction (required): a writer that checks access and then
+    changes her record reads her once instead of twice (``visit_record(locked=True)``).
     """
+    if lock and not connection.in_atomic_block:
+        raise TransactionManagementError("lock=True needs the caller's transaction (transaction.atomic).")
     pregnancy_uuid = parse_uuid(pregnancy_id)
     if pregnancy_uuid is None or not getattr(actor, "is_authenticated", False):
         raise NotFound()
@@ -529,6 +538,7 @@ def access_pregnancy_by_id(actor, pregnancy_id, *, perm: Perm = "view", audit: b
         [pregnancy_uuid],
         extra=[_BREAK_GLASS_ACTIVE],
         extra_params=[actor.pk, timezone.now()],
+        lock=("t0", "t1") if lock else (),
     )
     if found is None:
         raise NotFound()

@@ -23,6 +23,7 @@ from django.utils.translation import override
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import InvalidTransition, NotFound
+from core.rows import Joined
 
 from . import channels
 from .choices import AlertKind, AlertStatus, Severity
@@ -38,6 +39,16 @@ def escalation_window(severity: str) -> dt.timedelta | None:
     return dt.timedelta(minutes=minutes) if minutes else None
 
 
+# The alert of one cause (``dedup_key`` is unique) in one fixed, prepared statement (``core.rows.Joined``):
+# every visit that keeps a colour proposed looks it up again, and the ORM compiled ``.first()`` each time.
+_BY_CAUSE = Joined(Alert)
+
+
+def _alert_of_cause(dedup_key: str) -> Alert | None:
+    found = _BY_CAUSE.fetch("t0.dedup_key = %s", [dedup_key])
+    return None if found is None else found[0]
+
+
 def alert_raise(
     *,
     kind: str,
@@ -51,7 +62,7 @@ def alert_raise(
     target_role: str = "",
     payload=None,
 ) -> Alert:
-    existing = Alert.objects.filter(dedup_key=dedup_key).first()
+    existing = _alert_of_cause(dedup_key)
     if existing is not None:
         return existing
     try:

@@ -29,6 +29,7 @@ from cases.choices import (
 from cases.dating import TERM_DAYS
 from cases.models import BreakGlassAccess, CareTask, Delivery, Patient, Pregnancy, Visit
 from cases.selectors import gestational_age, postpartum_days
+from core.api.serializers import FieldsKeptPerThread
 from core.sensitive import SensitiveField
 from facilities.models import chinese_names, localized
 
@@ -475,7 +476,8 @@ def visit_output(visit: Visit) -> dict:
     return out
 
 
-class VisitInputSerializer(serializers.Serializer):
+# Its fields are built once per thread (``FieldsKeptPerThread``): a visit entry is the busiest write.
+class VisitInputSerializer(FieldsKeptPerThread, serializers.Serializer):
     """Measurements are checked against physiological ranges by the service: impossible values are
     refused; unusual ones are refused until listed in ``confirm_unusual`` (``errors.confirm_unusual``
     names them)."""

@@ -1,5 +1,6 @@
 """Case API: read viewsets scoped through access, one command endpoint per workflow step."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -307,20 +308,24 @@ class PregnancyViewSet(ScopedReadOnlyViewSet):
             pregnancy = access_pregnancy_by_id(request.user, id)
             visits = pregnancy.visits.select_related("facility", "clinician").order_by("-visited_at")
             return Response([s.visit_output(visit) for visit in visits])
-        pregnancy = self._changeable(id)
-        body = s.VisitInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        visit = services.visit_record(
-            actor=request.user,
-            pregnancy=pregnancy,
-            kind=data["kind"],
-            visited_at=data.get("visited_at"),
-            measurements=body.measurements(),
-            confirm_unusual=set(data["confirm_unusual"]),
-            notes=data["notes"],
-            next_visit_date=data.get("next_visit_date"),
-        )
+        # The access check reads her locked, in the transaction that records the visit: one read of
+        # her row instead of two (issue #9). A refused access or a bad body rolls it back at once.
+        with transaction.atomic():
+            pregnancy = access_pregnancy_by_id(request.user, id, perm="change", audit=False, lock=True)
+            body = s.VisitInputSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+            visit = services.visit_record(
+                actor=request.user,
+                pregnancy=pregnancy,
+                kind=data["kind"],
+                visited_at=data.get("visited_at"),
+                measurements=body.measurements(),
+                confirm_unusual=set(data["confirm_unusual"]),
+                notes=data["notes"],
+                next_visit_date=data.get("next_visit_date"),
+                locked=True,
+            )
         return Response(s.visit_output(visit), status=201)
 
     @extend_schema(

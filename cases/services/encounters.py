@@ -146,7 +146,6 @@ def _check_moment(errors: Errors, field: str, moment, *, not_before=None) -> Non
 _LOCKED = Joined(Pregnancy, "patient", "managing_facility")
 
 
-@transaction.atomic
 def visit_record(
     *,
     actor,
@@ -158,74 +157,87 @@ def visit_record(
     confirm_unusual: set[str] | bool = False,
     notes: str = "",
     next_visit_date=None,
+    locked: bool = False,
 ) -> Visit:
     """Record one contact. The caller has checked ``change`` access to the pregnancy.
 
     Antenatal, emergency and admission visits need an ongoing pregnancy; postpartum visits and the
     42-day check need a postpartum one, and the 42-day check closes the pregnancy.
+
+    ``locked``: the caller read ``pregnancy`` (with her woman and managing facility) ``FOR UPDATE`` in
+    the transaction this runs in (``access_pregnancy_by_id(lock=True)`` inside ``transaction.atomic``),
+    so it is not read again, and runs in that transaction without a savepoint of its own: the caller
+    lets an error roll the whole transaction back.
     """
-    require_action(actor, Action.RECORD_CLINICAL)
-    # The managing facility comes along for grading (its region picks the catalogue) without being
-    # locked: ``of`` keeps the lock on the pregnancy and the woman, as before.
-    locked = _LOCKED.fetch("t0.id = %s", [pregnancy.pk], lock=("t0", "t1"))
-    if locked is None:
-        raise Pregnancy.DoesNotExist
-    pregnancy = locked[0]
-    errors = Errors()
-    visited_at = visited_at or timezone.now()
-    if kind not in VisitKind.values:
-        errors.add("kind", _("Choose the kind of visit."))
-    _check_moment(errors, "visited_at", visited_at, not_before=pregnancy.created_at - dt.timedelta(days=300))
-    clean, unusual = check_measurements(measurements or {}, confirmed=confirm_unusual, errors=errors)
-    try:
-        notes = clean_text(notes, max_length=5000)
-    except ValueError:
-        errors.add("notes", _("Keep notes under 5000 characters."))
-    visit_day = timezone.localdate(visited_at)
-    if next_visit_date is not None and next_visit_date < visit_day:
-        errors.add("next_visit_date", _("The next visit must be after this one."))
-    elif next_visit_date is not None and next_visit_date > visit_day + NEXT_VISIT_HORIZON:
-        errors.add("next_visit_date", _("Plan the next visit within a year."))
-    errors.raise_if_any()
-    if kind in ANTENATAL_KINDS and kind != VisitKind.EMERGENCY and pregnancy.status != S.ACTIVE:
-        raise InvalidTransition(_("Antenatal visits need an ongoing pregnancy."))
-    if kind == VisitKind.EMERGENCY and not pregnancy.is_open:
-        raise InvalidTransition(_("This pregnancy is no longer open."))
-    if kind in POSTPARTUM_KINDS and pregnancy.status != S.POSTPARTUM:
-        raise InvalidTransition(_("Postpartum visits are recorded after the pregnancy has ended."))
-    if kind == VisitKind.DELIVERY:
-        raise InvalidTransition(_("Record the delivery itself with the delivery form."))
-    ga_days = None
-    if pregnancy.status == S.ACTIVE and pregnancy.edd is not None:
-        ga = gestational_age(pregnancy.edd, timezone.localdate(visited_at))
-        ga_days = ga.total_days if ga.total_days >= 0 else None
-    visit = Visit(
-        pregnancy=pregnancy,
-        kind=kind,
-        visited_at=visited_at,
-        facility=facility or actor.facility,
-        clinician=actor,
-        ga_days=ga_days,
-        notes=notes,
-        next_visit_date=next_visit_date,
-        unusual_confirmed=unusual,
-        **clean,
-    )
-    insert(visit)  # Visit.objects.create without the ORM's insert compiler (core.rows.insert)
-    pregnancy.next_visit_date = next_visit_date
-    update_fields(pregnancy, ["next_visit_date", "updated_at"])  # save(update_fields=…), core.rows
-    audit_record(
-        actor=actor,
-        action=AuditAction.CREATE,
-        obj=visit,
-        patient_ids=[pregnancy.patient.external_id],
-        changes={"kind": kind, "unusual_confirmed": unusual},
-    )
-    visit_recorded.send(sender=Visit, visit=visit, pregnancy=pregnancy, actor=actor)
-    if kind == VisitKind.CHECK_42D:
-        pregnancy.closed_on = timezone.localdate(visited_at)
-        _set_status(actor, pregnancy, S.CLOSED, reason=_("42-day check recorded"), extra_fields=["closed_on"])
-    return visit
+    if locked and not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("locked=True needs the caller's transaction.")
+    with transaction.atomic(savepoint=not locked):
+        require_action(actor, Action.RECORD_CLINICAL)
+        if not locked:
+            # The managing facility comes along for grading (its region picks the catalogue) without being
+            # locked: ``of`` keeps the lock on the pregnancy and the woman, as before.
+            found = _LOCKED.fetch("t0.id = %s", [pregnancy.pk], lock=("t0", "t1"))
+            if found is None:
+                raise Pregnancy.DoesNotExist
+            pregnancy = found[0]
+        errors = Errors()
+        visited_at = visited_at or timezone.now()
+        if kind not in VisitKind.values:
+            errors.add("kind", _("Choose the kind of visit."))
+        not_before = pregnancy.created_at - dt.timedelta(days=300)
+        _check_moment(errors, "visited_at", visited_at, not_before=not_before)
+        clean, unusual = check_measurements(measurements or {}, confirmed=confirm_unusual, errors=errors)
+        try:
+            notes = clean_text(notes, max_length=5000)
+        except ValueError:
+            errors.add("notes", _("Keep notes under 5000 characters."))
+        visit_day = timezone.localdate(visited_at)
+        if next_visit_date is not None and next_visit_date < visit_day:
+            errors.add("next_visit_date", _("The next visit must be after this one."))
+        elif next_visit_date is not None and next_visit_date > visit_day + NEXT_VISIT_HORIZON:
+            errors.add("next_visit_date", _("Plan the next visit within a year."))
+        errors.raise_if_any()
+        if kind in ANTENATAL_KINDS and kind != VisitKind.EMERGENCY and pregnancy.status != S.ACTIVE:
+            raise InvalidTransition(_("Antenatal visits need an ongoing pregnancy."))
+        if kind == VisitKind.EMERGENCY and not pregnancy.is_open:
+            raise InvalidTransition(_("This pregnancy is no longer open."))
+        if kind in POSTPARTUM_KINDS and pregnancy.status != S.POSTPARTUM:
+            raise InvalidTransition(_("Postpartum visits are recorded after the pregnancy has ended."))
+        if kind == VisitKind.DELIVERY:
+            raise InvalidTransition(_("Record the delivery itself with the delivery form."))
+        ga_days = None
+        if pregnancy.status == S.ACTIVE and pregnancy.edd is not None:
+            ga = gestational_age(pregnancy.edd, timezone.localdate(visited_at))
+            ga_days = ga.total_days if ga.total_days >= 0 else None
+        visit = Visit(
+            pregnancy=pregnancy,
+            kind=kind,
+            visited_at=visited_at,
+            facility=facility or actor.facility,
+            clinician=actor,
+            ga_days=ga_days,
+            notes=notes,
+            next_visit_date=next_visit_date,
+            unusual_confirmed=unusual,
+            **clean,
+        )
+        insert(visit)  # Visit.objects.create without the ORM's insert compiler (core.rows.insert)
+        pregnancy.next_visit_date = next_visit_date
+        update_fields(pregnancy, ["next_visit_date", "updated_at"])  # save(update_fields=…), core.rows
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=visit,
+            patient_ids=[pregnancy.patient.external_id],
+            changes={"kind": kind, "unusual_confirmed": unusual},
+        )
+        visit_recorded.send(sender=Visit, visit=visit, pregnancy=pregnancy, actor=actor)
+        if kind == VisitKind.CHECK_42D:
+            pregnancy.closed_on = timezone.localdate(visited_at)
+            _set_status(
+                actor, pregnancy, S.CLOSED, reason=_("42-day check recorded"), extra_fields=["closed_on"]
+            )
+        return visit
 
 
 def _clean_newborns(newborns: list[dict], errors: Errors) -> list[dict]:

@@ -107,14 +107,15 @@ def test_visit_entry_query_count_does_not_grow_with_the_record(
     # Warm up: the first request after force_login stamps the session's refresh time (savepoint, UPDATE,
     # release); the requests after it, within SESSION_REFRESH_SECONDS, write nothing.
     client.post(f"/api/v1/pregnancies/{pregnancy.external_id}/visits/", {"sbp_mmhg": 112}, format="json")
-    # 1 the user (session; her facility, the recording facility, joined), 2 the pregnancy through access
-    # (woman and facilities joined; may she change it, in the same statement), 3 savepoint, 4 the pregnancy
-    # locked (woman and managing facility joined), 5 INSERT visit, 6 UPDATE next visit, 7 INSERT audit row;
-    # grading: 8 the reference data generation (catalogue version kept per process), 9 measurements from
-    # the record (latest values and first weight, one statement), 10 the current assessment; follow-up
-    # window (no savepoint of its own inside the visit's transaction): 11 the open window, 12 the last
-    # contact, 13 the reference data generation (the region's policy kept); 14 release.
-    with django_assert_num_queries(14) as captured:
+    # 1 the user (session; her facility, the recording facility, joined), 2 savepoint (the request's
+    # transaction), 3 the pregnancy through access, locked (woman and facilities joined; may she change it,
+    # in the same statement), 4 INSERT visit, 5 UPDATE next visit, 6 INSERT audit row; grading: 7 the
+    # reference data generation (catalogue version kept per process), 8 measurements from the record
+    # (latest values and first weight, one statement), 9 the current assessment; follow-up window (no
+    # savepoint of its own inside the visit's transaction): 10 the open window, 11 the last contact, 12 the
+    # reference data generation (the region's policy kept); 13 release. The access check and the lock
+    # were two reads of her row before.
+    with django_assert_num_queries(13) as captured:
         response = client.post(
             f"/api/v1/pregnancies/{pregnancy.external_id}/visits/",
             {"sbp_mmhg": 121, "dbp_mmhg": 78, "pulse_bpm": 84},
@@ -124,10 +125,10 @@ def test_visit_entry_query_count_does_not_grow_with_the_record(
     statements = [q["sql"].split()[0] for q in captured.captured_queries]
     assert statements.count("INSERT") == 2  # the visit and its audit row
     assert statements.count("SAVEPOINT") == 1  # the request's own (the test client's transaction)
-    # the pregnancy and her woman are locked for the visit (an inner join: PostgreSQL cannot lock the
-    # nullable side of an outer join); the managing facility comes along unlocked
+    # her row is read once: the pregnancy and her woman are locked by the access check's read (an inner
+    # join: PostgreSQL cannot lock the nullable side of an outer join); the facilities come along unlocked
     sqls = [q["sql"] for q in captured.captured_queries]
-    (locking,) = [sql for sql in sqls if 'FROM "cases_pregnancy" t0' in sql and "FOR UPDATE" in sql]
+    (locking,) = [sql for sql in sqls if 'FROM "cases_pregnancy" t0' in sql]
     assert locking.endswith("FOR UPDATE OF t0, t1")
     assert ' JOIN "cases_patient" t1 ' in locking and 'LEFT JOIN "cases_patient"' not in locking
     assert '"facilities_facility" t2' in locking
@@ -205,3 +206,39 @@ def test_visit_summary_names_only_the_findings_recorded_in_the_readers_language(
     assert summary[:3] == ["血压 150/–", "脉搏 88", "意识：对声音有反应"]
     assert len(summary) == 4
     assert _visit_summary(Visit()) == []
+
+
+def test_refused_and_bad_visits_leave_her_record_unlocked_and_unchanged(api, midwife, supervisor, pregnancy):
+    """Access is checked by the read that locks her row, inside the visit's transaction: a refused caller
+    (the region's supervisor sees her but may not record) and a bad body each end that transaction with
+    nothing written, and the next visit is recorded."""
+    before = pregnancy.updated_at
+    assert post(api, supervisor, pregnancy, sbp_mmhg=110).status_code == 403
+    assert post(api, midwife, pregnancy, sbp_mmhg="high").status_code == 400
+    assert post(api, midwife, pregnancy, sbp_mmhg=110, dbp_mmhg=120).status_code == 400  # service's check
+    assert not Visit.objects.filter(pregnancy=pregnancy).exists()
+    pregnancy.refresh_from_db()
+    assert pregnancy.updated_at == before
+    assert post(api, midwife, pregnancy, sbp_mmhg=110, dbp_mmhg=70).status_code == 201
+    assert Visit.objects.filter(pregnancy=pregnancy).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_read_and_a_locked_visit_need_the_callers_transaction(midwife, pregnancy):
+    """``lock=True`` outside a transaction would lock nothing (autocommit ends the statement's
+    transaction at once): refused, not silently unlocked."""
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    from cases.access import access_pregnancy_by_id
+    from cases.services import visit_record
+
+    with pytest.raises(TransactionManagementError):
+        access_pregnancy_by_id(midwife, pregnancy.external_id, perm="change", audit=False, lock=True)
+    with pytest.raises(TransactionManagementError):
+        visit_record(actor=midwife, pregnancy=pregnancy, measurements={"sbp_mmhg": 110}, locked=True)
+    assert not Visit.objects.exists()
+    with transaction.atomic():
+        locked = access_pregnancy_by_id(midwife, pregnancy.external_id, perm="change", audit=False, lock=True)
+        visit_record(actor=midwife, pregnancy=locked, measurements={"sbp_mmhg": 110}, locked=True)
+    assert Visit.objects.filter(pregnancy=pregnancy).count() == 1
