@@ -32,8 +32,9 @@ from rest_framework.utils.serializer_helpers import BindingDict
 _kept = threading.local()
 
 
+# A ``serializers.Serializer`` mixin (list it first): its fields are built once per thread. No docstring:
+# drf-spectacular would publish it as the description of every request body that uses the mixin.
 class FieldsKeptPerThread:
-    """A ``serializers.Serializer`` mixin (list it first): its fields are built once per thread."""
 
     @property
     def fields(self) -> BindingDict:

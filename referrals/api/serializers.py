@@ -3,6 +3,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from cases.api.serializers import _datetime as api_datetime
+from core.api.serializers import FieldsKeptPerThread
 from referrals.choices import Purpose, Transport, Urgency
 from referrals.models import Referral, ReferralComment
 
@@ -113,7 +114,7 @@ def referral_output(referral: Referral, context: dict) -> dict:
     return out
 
 
-class ReferralRequestSerializer(serializers.Serializer):
+class ReferralRequestSerializer(FieldsKeptPerThread, serializers.Serializer):
     pregnancy = serializers.UUIDField()
     to_facility = serializers.UUIDField()
     urgency = serializers.ChoiceField(choices=Urgency.choices)
@@ -130,7 +131,7 @@ class ReferralRequestSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(FieldsKeptPerThread, serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
@@ -138,14 +139,14 @@ class RedirectSerializer(ReasonSerializer):
     to_facility = serializers.UUIDField()
 
 
-class DepartSerializer(serializers.Serializer):
+class DepartSerializer(FieldsKeptPerThread, serializers.Serializer):
     transport = serializers.ChoiceField(
         choices=Transport.choices, required=False, allow_blank=True, default=""
     )
     escort = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class CompleteSerializer(serializers.Serializer):
+class CompleteSerializer(FieldsKeptPerThread, serializers.Serializer):
     summary = serializers.CharField(max_length=10000, help_text="The receiver's findings (return summary).")
     disposition = serializers.CharField(max_length=5000)
     treatment = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
