@@ -10,7 +10,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.query import ValuesIterable
 from django.utils import timezone
 
-from core.prepared import prepared_cursor
+from core.prepared import InConstants, prepared_cursor
 from core.rows import Joined, kept_sql
 
 from .access import (
@@ -312,8 +312,11 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
         # (A facility member's first two arms are always these: ``pregnancy_scope_arms``.)
         first_total = managed_pregnancy_total_sql(actor.facility_id, tuple(OPEN_STATUSES))
         rest_total = followed_pregnancy_total_sql(actor.facility_id, tuple(OPEN_STATUSES))
+    # The open statuses are written into the statement (``InConstants``), so that its generic plan walks
+    # the open pregnancies' partial indexes: planned once per connection instead of on every home page
+    # (0.4–2 ms of PostgreSQL's time, its largest share of the page, issue #9).
     return ScopedRows(
-        queryset=queryset.filter(status__in=OPEN_STATUSES),
+        queryset=queryset.filter(InConstants("status", OPEN_STATUSES)),
         arms=arms,
         order=_worklist_order(),
         outer=lambda rows: (outer or (lambda r: r))(rows.select_related(*LIST_RELATED)),
@@ -321,6 +324,7 @@ def worklist_rows(*, actor, queryset: QuerySet[Pregnancy], outer=None) -> Scoped
         rest_total=rest_total,
         unfiltered=not queryset.query.where,
         sql_key=("worklist", scope_key(actor, "view")),
+        generic=bool(arms) and first_total is not None,
     )
 
 

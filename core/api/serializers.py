@@ -35,7 +35,6 @@ _kept = threading.local()
 # A ``serializers.Serializer`` mixin (list it first): its fields are built once per thread. No docstring:
 # drf-spectacular would publish it as the description of every request body that uses the mixin.
 class FieldsKeptPerThread:
-
     @property
     def fields(self) -> BindingDict:
         own = self.__dict__.get("_kept_fields")

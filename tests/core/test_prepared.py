@@ -187,3 +187,22 @@ def test_a_logged_generic_statement_shows_its_text_and_values():
     assert logged[0].startswith("SELECT 5::int - 1, '甲'::text /* EXECUTE ms_generic_")
     assert logged[1].startswith("SELECT 6::int - 1, '乙'::text /* EXECUTE ms_generic_")
     assert all(sql.endswith(": generic plan */") for sql in logged)
+
+
+def test_in_constants_filters_as_in_does_with_the_values_in_the_statement(home_facility):
+    """``InConstants`` selects what ``__in`` selects, writes the values into the SQL (nothing about them
+    in the parameters) and takes nothing but code constants."""
+    from cases.models import Pregnancy
+    from core.prepared import InConstants
+    from tests.factories import PregnancyFactory
+
+    for status in ("active", "postpartum", "closed"):
+        PregnancyFactory(managing_facility=home_facility, status=status)
+    open_ones = Pregnancy.objects.filter(InConstants("status", ("active", "postpartum")))
+    assert set(open_ones) == set(Pregnancy.objects.filter(status__in=("active", "postpartum")))
+    assert open_ones.count() == 2
+    sql, params = open_ones.values("pk").query.sql_with_params()
+    assert "\"status\" IN ('active', 'postpartum')" in sql and params == ()
+    for bad in (["active'); DROP TABLE x; --"], ["Active"], [], [""], ["a" * 41]):
+        with pytest.raises(ValueError):
+            InConstants("status", bad)
