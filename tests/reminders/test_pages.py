@@ -222,8 +222,8 @@ def test_the_home_blocks_rows_are_the_first_of_the_whole_worklist_for_every_leng
         kept = [row for row in cursor.fetchall() if '"reminders_followup"' in row[0]]
     assert kept and all(custom == 0 for _, custom in kept)
     assert any("\"status\" IN ('due', 'overdue', 'tracing', 'lost_proposed')" in sql for sql, _ in kept)
-    # every open one, status by status (the follow-up list's pages), is left to custom plans: its generic
-    # plan took 0.25–1.9 s at the bench region's facilities
+    # every open one, status by status (the follow-up list's pages), is left to the planner's choice
+    # (``_first_windows``)
     assert not any("\"status\" IN ('upcoming')" in sql for sql, _ in kept)
 
 
