@@ -12,7 +12,7 @@ from functools import lru_cache
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from ..choices import RiskColor
 
@@ -87,8 +87,9 @@ def ga_inline(context, ga=_FROM_CONTEXT, postpartum_day=_FROM_CONTEXT) -> str:
 
 
 def ga_text(weeks, days) -> str:
-    """ "34 weeks + 2 days" in the current language."""
-    return gettext("%(weeks)s weeks + %(days)s days") % {"weeks": weeks, "days": days}
+    """ "34 weeks + 2 days" ("+ 1 day") in the current language."""
+    message = ngettext("%(weeks)s weeks + %(days)s day", "%(weeks)s weeks + %(days)s days", days)
+    return message % {"weeks": weeks, "days": days}
 
 
 @lru_cache(maxsize=1024)

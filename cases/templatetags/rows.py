@@ -13,7 +13,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from core.markup import escape_text as _e
 from core.markup import translator
@@ -114,7 +114,11 @@ def _dating(item: dict) -> str:
     scan_ga = item.get("scan_ga")
     if o.scan_date and scan_ga:
         scan = _bt(
-            gettext("Scan on %(date)s at %(weeks)s weeks + %(days)s days"),
+            ngettext(
+                "Scan on %(date)s at %(weeks)s weeks + %(days)s day",
+                "Scan on %(date)s at %(weeks)s weeks + %(days)s days",
+                scan_ga["days"],
+            ),
             date=o.scan_date.isoformat(),
             weeks=scan_ga["weeks"],
             days=scan_ga["days"],

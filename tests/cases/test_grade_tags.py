@@ -57,6 +57,8 @@ def test_grade_badges_in_chinese_and_escaped():
     [
         ({"weeks": 20, "days": 3}, None, '<span class="ga-inline">20 weeks + 3 days</span>'),
         ({"weeks": 20, "days": 3}, 4, '<span class="ga-inline">20 weeks + 3 days</span>'),
+        ({"weeks": 25, "days": 1}, None, '<span class="ga-inline">25 weeks + 1 day</span>'),  # not "1 days"
+        ({"weeks": 25, "days": 0}, None, '<span class="ga-inline">25 weeks + 0 days</span>'),
         (None, 0, '<span class="pp-inline">Postpartum day 0</span>'),
         (None, None, '<span class="muted">—</span>'),
     ],
@@ -172,7 +174,7 @@ def test_worklist_row_is_the_template_row_it_replaced():
 # A visit of the case timeline as template markup, before ``{% timeline_visit %}`` replaced it.
 VISIT_TEMPLATE = """{% load i18n %}{% with o=item.object %}
   <li class="timeline__item timeline__item--{{ item.kind }}">
-    <p class="timeline__when"><span class="mono">{{ item.at|date:"Y-m-d H:i" }}</span>{% if item.ga %} <span class="timeline__ga">{% blocktranslate trimmed with weeks=item.ga.weeks days=item.ga.days %}{{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}</p>
+    <p class="timeline__when"><span class="mono">{{ item.at|date:"Y-m-d H:i" }}</span>{% if item.ga %} <span class="timeline__ga">{% blocktranslate trimmed count days=item.ga.days with weeks=item.ga.weeks %}{{ weeks }} weeks + {{ days }} day{% plural %}{{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}</p>
     <div class="timeline__body">
       <p class="timeline__title">{{ o.get_kind_display }} <span class="muted small">{{ o.facility.name }}{% if o.clinician %} · {{ o.clinician.name }}{% endif %}</span></p>
       {% if item.summary %}<p class="timeline__summary">{% for part in item.summary %}<span class="nowrap">{{ part }}</span>{% if not forloop.last %} · {% endif %}{% endfor %}</p>{% endif %}
@@ -263,12 +265,12 @@ TIMELINE_TEMPLATE = """{% load i18n rows %}{% if timeline %}
 <ol class="timeline">
   {% for item in timeline %}{% if item.kind == "visit" %}{% timeline_visit item %}{% else %}{% with o=item.object %}
   <li class="timeline__item timeline__item--{{ item.kind }}">
-    <p class="timeline__when"><span class="mono">{{ item.at|date:"Y-m-d H:i" }}</span>{% if item.ga %} <span class="timeline__ga">{% blocktranslate trimmed with weeks=item.ga.weeks days=item.ga.days %}{{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}</p>
+    <p class="timeline__when"><span class="mono">{{ item.at|date:"Y-m-d H:i" }}</span>{% if item.ga %} <span class="timeline__ga">{% blocktranslate trimmed count days=item.ga.days with weeks=item.ga.weeks %}{{ weeks }} weeks + {{ days }} day{% plural %}{{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}</p>
     <div class="timeline__body">
     {% if item.kind == "dating" %}
       <p class="timeline__title">{% blocktranslate trimmed with method=o.get_method_display %}Dating: {{ method }}{% endblocktranslate %}
         {% if o.adopted %}<span class="tag tag-ok">{% translate "Adopted as the EDD" %}</span>{% else %}<span class="tag">{% translate "Not adopted" %}</span>{% endif %}</p>
-      <p class="timeline__summary"><span class="nowrap">{% blocktranslate trimmed with edd=o.computed_edd|date:"Y-m-d" %}EDD by this dating: {{ edd }}{% endblocktranslate %}</span>{% if o.scan_date and item.scan_ga %} · <span class="nowrap">{% blocktranslate trimmed with date=o.scan_date|date:"Y-m-d" weeks=item.scan_ga.weeks days=item.scan_ga.days %}Scan on {{ date }} at {{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}{% if o.crl_mm %} · <span class="nowrap">CRL {{ o.crl_mm }} mm</span>{% endif %}</p>
+      <p class="timeline__summary"><span class="nowrap">{% blocktranslate trimmed with edd=o.computed_edd|date:"Y-m-d" %}EDD by this dating: {{ edd }}{% endblocktranslate %}</span>{% if o.scan_date and item.scan_ga %} · <span class="nowrap">{% blocktranslate trimmed count days=item.scan_ga.days with date=o.scan_date|date:"Y-m-d" weeks=item.scan_ga.weeks %}Scan on {{ date }} at {{ weeks }} weeks + {{ days }} day{% plural %}Scan on {{ date }} at {{ weeks }} weeks + {{ days }} days{% endblocktranslate %}</span>{% endif %}{% if o.crl_mm %} · <span class="nowrap">CRL {{ o.crl_mm }} mm</span>{% endif %}</p>
       {% if o.reason %}<p class="small muted">{% blocktranslate trimmed with reason=o.reason %}Reason: {{ reason }}{% endblocktranslate %}</p>{% endif %}
     {% elif item.kind == "delivery" %}
       <p class="timeline__title">{% blocktranslate trimmed with mode=o.get_mode_display %}Delivery: {{ mode }}{% endblocktranslate %} <span class="muted small">{% if o.facility %}{{ o.facility.name }}{% else %}{% translate "Born outside a health facility" %}{% endif %}</span></p>
