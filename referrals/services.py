@@ -19,6 +19,7 @@ from cases.models import Pregnancy, Visit
 from cases.selectors import gestational_age, postpartum_days
 from cases.services import pregnancy_access_grant, pregnancy_access_revoke, pregnancy_transfer
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from core.rows import Joined, update_returning
 from facilities.choices import TIER_RANK
 from notifications.choices import AlertKind, Severity
 from notifications.services import alert_raise, alert_resolve, alerts_resolve
@@ -68,16 +69,19 @@ def _receiver(actor, referral: Referral) -> None:
 
 
 def _move(referral: Referral, from_statuses, to_status: str, **fields) -> None:
-    """Conditional UPDATE: of concurrent attempts exactly one moves the referral; the others get 409."""
-    updated = Referral.objects.filter(pk=referral.pk, status__in=list(from_statuses)).update(
-        status=to_status, updated_at=timezone.now(), **fields
+    """Conditional UPDATE: of concurrent attempts exactly one moves the referral; the others get 409.
+    The referral then holds its row as it now stands, with the woman, facilities and people it was read
+    with (``core.rows.update_returning``: one statement, where the ORM's update and reload were two)."""
+    moved = update_returning(
+        referral,
+        {"status": to_status, "updated_at": timezone.now(), **fields},
+        only_if={"status": list(from_statuses)},
     )
-    if not updated:
+    if not moved:
         current = Referral.objects.values_list("status", flat=True).get(pk=referral.pk)
         raise InvalidTransition(
             _("This referral is “%(status)s”: the step is no longer possible.") % {"status": S(current).label}
         )
-    _reload(referral)
 
 
 def _reload(referral: Referral) -> None:
@@ -119,6 +123,15 @@ def _values(row, names) -> dict:
     return out
 
 
+# Her newest visit and observation set, as the summary reads them: fixed statements (``core.rows.Joined``),
+# where the ORM compiled two queries on every request and departure (issue #9).
+_LATEST_VISIT = Joined(Visit, only={"": ("visited_at", *VITAL_SIGNS, *LABS)})
+_LATEST_OBSERVATION = Joined(
+    ObservationSet,
+    only={"": ("taken_at", *VITAL_SIGNS, "level", "triggered", "yellow_count", "red_count")},
+)
+
+
 def clinical_summary(pregnancy: Pregnancy) -> dict:
     """The snapshot that travels with her: grade and criteria, GA or postpartum day, EDD, the latest
     vital signs and labs, the latest early-warning score.
@@ -127,8 +140,14 @@ def clinical_summary(pregnancy: Pregnancy) -> dict:
     visit replaces the visit's vital signs (``vitals_source`` says which one, ``vitals_at`` when); labs
     are only recorded at visits (``labs_at``)."""
     assessment = current_assessment(pregnancy)
-    visit = Visit.objects.filter(pregnancy=pregnancy).order_by("-visited_at", "-id").first()
-    observation = ObservationSet.objects.filter(pregnancy=pregnancy).order_by("-taken_at", "-id").first()
+    visit = _LATEST_VISIT.fetch(
+        "t0.pregnancy_id = %s", [pregnancy.pk], order_by="t0.visited_at DESC, t0.id DESC"
+    )
+    observation = _LATEST_OBSERVATION.fetch(
+        "t0.pregnancy_id = %s", [pregnancy.pk], order_by="t0.taken_at DESC, t0.id DESC"
+    )
+    visit = visit[0] if visit else None
+    observation = observation[0] if observation else None
     vitals, vitals_at, source = {}, None, None
     if visit is not None:
         vitals, vitals_at, source = _values(visit, VITAL_SIGNS), visit.visited_at, "visit"

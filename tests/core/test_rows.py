@@ -235,3 +235,52 @@ def test_update_fields_writes_what_save_with_update_fields_writes(pregnancy, dja
     gone.pk = 10**12
     with pytest.raises(DatabaseError, match="did not affect any rows"):
         update_fields(gone, ["next_visit_date"])
+
+
+def test_update_returning_moves_the_row_once_and_reads_it_back_in_one_statement(
+    pregnancy, home_facility, other_facility, midwife, django_assert_num_queries
+):
+    """``update_returning`` is the ORM's conditional ``update`` and ``refresh_from_db``: the row as it now
+    stands on the instance (values converted as the ORM converts them), related instances kept only
+    where their key did not change; a condition that no longer holds writes nothing and leaves the
+    instance as it was."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.rows import update_returning
+
+    obj = Pregnancy.objects.select_related("patient", "managing_facility").get(pk=pregnancy.pk)
+    patient = obj.patient
+    when = timezone.now() - dt.timedelta(hours=2)
+    with django_assert_num_queries(1) as captured:
+        moved = update_returning(
+            obj,
+            {"managing_facility": other_facility, "updated_at": when, "risk_color": "orange"},
+            only_if={"status": ["active", "postpartum"]},
+        )
+    assert moved is True
+    assert captured.captured_queries[0]["sql"].startswith('UPDATE "cases_pregnancy" SET ')
+    assert "RETURNING" in captured.captured_queries[0]["sql"]
+    fresh = Pregnancy.objects.get(pk=pregnancy.pk)
+    assert (fresh.managing_facility_id, fresh.updated_at, fresh.risk_color) == (
+        other_facility.pk,
+        when,
+        "orange",
+    )
+    assert fields_of(obj) == fields_of(fresh)
+    with django_assert_num_queries(0):
+        assert obj.patient is patient  # key unchanged: kept
+    assert not Pregnancy.managing_facility.field.is_cached(obj)  # key changed: forgotten
+    assert obj.managing_facility == other_facility  # read again when asked for
+
+    before = fields_of(obj)
+    with django_assert_num_queries(1):
+        moved = update_returning(obj, {"risk_color": "red"}, only_if={"status": ["ended", "cancelled"]})
+    assert moved is False
+    assert fields_of(obj) == before
+    assert Pregnancy.objects.get(pk=pregnancy.pk).risk_color == "orange"
+
+    by_key = Pregnancy.objects.get(pk=pregnancy.pk)
+    assert update_returning(by_key, {"managing_facility": home_facility.pk}, only_if={"status": ["active"]})
+    assert by_key.managing_facility_id == home_facility.pk
