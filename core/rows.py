@@ -17,7 +17,7 @@ from functools import cache, cached_property
 from threading import Lock
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
@@ -335,12 +335,13 @@ def _uuid_array_literal(ids) -> str:
 
 
 @cache
-def _insert_plan(model: type[Model]) -> tuple[str, tuple, tuple]:
+def _insert_plan(model: type[Model], skip_if: str | None = None) -> tuple[str, tuple, tuple]:
     """(the INSERT, the fields it binds in order, the fields it returns). Bound: every concrete column
     but the automatic key and those the database fills (``db_default``); returned: what the ORM reads
     back (``db_returning_fields``: the key and the database defaults). No value is cast (a cast to
     ``varchar(n)`` would cut an over-long value where the assignment refuses it), but arrays of UUIDs,
-    bound as one text literal."""
+    bound as one text literal. ``skip_if``: a unique field; a row with the same value is left alone
+    (``ON CONFLICT (…) DO NOTHING``: nothing returned)."""
     meta = model._meta
     returned = tuple(meta.db_returning_fields)
     bound = tuple(f for f in meta.concrete_fields if f not in returned and not f.generated)
@@ -348,6 +349,8 @@ def _insert_plan(model: type[Model]) -> tuple[str, tuple, tuple]:
     columns = ", ".join(quote(f.column) for f in bound)
     values = ", ".join("%s::uuid[]" if _uuid_array(f) else "%s" for f in bound)
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608 - names from the model
+    if skip_if is not None:
+        sql += f" ON CONFLICT ({quote(meta.get_field(skip_if).column)}) DO NOTHING"
     if returned:
         sql += " RETURNING " + ", ".join(quote(f.column) for f in returned)
     return sql, bound, returned
@@ -372,7 +375,7 @@ def _prepared(obj: Model, fields: Sequence, add: bool, conn) -> list | None:
     return params
 
 
-def insert(obj: Model) -> None:
+def insert(obj: Model, *, skip_if: str | None = None) -> bool:
     """``obj.save(force_insert=True)`` as one statement written once per model and prepared on the
     connection. Each value comes from the field's ``pre_save`` (``auto_now_add`` and the like) and
     ``get_db_prep_save``, as the ORM's; the automatic key and the database defaults are read back.
@@ -381,9 +384,13 @@ def insert(obj: Model) -> None:
     row (issue #9). Where Django's ``save()`` does more than that (an overridden ``save``,
     ``pre_save``/``post_save`` receivers, multi-table inheritance, an explicit key, a value given for a
     column with a database default, an expression), the instance is saved by the ORM instead
-    (``tests/core/test_rows.py``)."""
+    (``tests/core/test_rows.py``).
+
+    ``skip_if``: a unique field (a cause, a key from outside); when a row with the same value exists,
+    nothing is written and False is returned (``ON CONFLICT DO NOTHING``: no error, so no savepoint
+    is needed around it; saved by the ORM, in a savepoint). True: the row was written."""
     model = type(obj)
-    sql, bound, returned = _insert_plan(model)
+    sql, bound, returned = _insert_plan(model, skip_if)
     conn = connections[DEFAULT_DB_ALIAS]
     key = model._meta.auto_field
     # a column the database fills but given a value here: the ORM writes the value
@@ -393,16 +400,36 @@ def insert(obj: Model) -> None:
         obj._prepare_related_fields_for_save(operation_name="save")
         params = _prepared(obj, bound, True, conn)
     if params is None:
-        obj.save(force_insert=True)
-        return
+        if skip_if is None:
+            obj.save(force_insert=True)
+            return True
+        return _orm_insert_unless_present(obj, skip_if)
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone() if returned else ()
+    if row is None:
+        return False
     for field, value in zip(returned, row, strict=True):
         if hasattr(field, "from_db_value"):
             value = field.from_db_value(value, None, conn)
         setattr(obj, field.attname, value)
     obj._state.adding, obj._state.db = False, conn.alias
+    return True
+
+
+def _orm_insert_unless_present(obj: Model, unique: str) -> bool:
+    """``insert(obj, skip_if=unique)`` for a model the ORM saves: in a savepoint, False when the row
+    was refused because one with the same ``unique`` value exists (any other error is raised)."""
+    model = type(obj)
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError:
+        value = getattr(obj, model._meta.get_field(unique).attname)
+        if model._default_manager.filter(**{unique: value}).exists():
+            return False
+        raise
+    return True
 
 
 @cache

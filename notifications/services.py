@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.utils.translation import override
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import InvalidTransition, NotFound
-from core.rows import Joined
+from core.rows import Joined, insert
 
 from . import channels
 from .choices import AlertKind, AlertStatus, Severity
@@ -65,22 +65,22 @@ def alert_raise(
     existing = _alert_of_cause(dedup_key)
     if existing is not None:
         return existing
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                kind=kind,
-                dedup_key=dedup_key,
-                due_at=due_at or timezone.now(),
-                severity=severity,
-                pregnancy=pregnancy,
-                facility=facility,
-                region=region,
-                target_user=target_user,
-                target_role=target_role,
-                payload=payload or {},
-            )
-    except IntegrityError:
-        return Alert.objects.get(dedup_key=dedup_key)
+    alert = Alert(
+        kind=kind,
+        dedup_key=dedup_key,
+        due_at=due_at or timezone.now(),
+        severity=severity,
+        pregnancy=pregnancy,
+        facility=facility,
+        region=region,
+        target_user=target_user,
+        target_role=target_role,
+        payload=payload or {},
+    )
+    # One statement: a concurrent request that raised the same cause first wins, and its alert is the one
+    # (was a savepoint around the ORM's insert, three statements).
+    if not insert(alert, skip_if="dedup_key"):
+        return _alert_of_cause(dedup_key)
     if severity in OUTSIDE_CHANNEL_SEVERITIES and alert.due_at <= timezone.now():
         # Urgent alerts are nudged to a worker within seconds of the commit; if the broker is down the
         # beat sweep delivers them from the row. robust: a broker error never fails the request.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from cases.models import Pregnancy, Visit
 from cases.selectors import gestational_age, postpartum_days
 from cases.services import pregnancy_access_grant, pregnancy_access_revoke, pregnancy_transfer
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from core.prepared import prepared_cursor
 from core.rows import Joined, update_returning
 from facilities.choices import TIER_RANK
 from notifications.choices import AlertKind, Severity
@@ -246,6 +247,22 @@ def _open_request(
     return referral
 
 
+# Her row, locked for the request, with the woman: a fixed statement (the ORM compiled it on every request).
+_LOCKED_PREGNANCY = Joined(Pregnancy, "patient")
+
+
+def _has_open_referral(pregnancy_id: int) -> bool:
+    """Whether she has a referral under way: one prepared statement (``referral_one_open_per_pregnancy``
+    keeps it to at most one; this check gives the clear 409 before the insert would)."""
+    table = connection.ops.quote_name(Referral._meta.db_table)
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {table} WHERE pregnancy_id = %s AND status = ANY(%s))",  # noqa: S608
+            [pregnancy_id, [str(status) for status in OPEN_STATUSES]],
+        )
+        return cursor.fetchone()[0]
+
+
 # The decision-to-request interval is a quality indicator; a decision older than this is a typing error.
 DECISION_MAX_AGE = dt.timedelta(days=30)
 
@@ -270,9 +287,10 @@ def referral_request(
     """Refer a pregnancy from the actor's facility. The receiving facility may read her record at once."""
     if not has_action(actor, Action.REQUEST_REFERRAL) or actor.facility_id is None:
         raise PermissionDenied(_("Your role does not allow referring."))
-    pregnancy = (
-        Pregnancy.objects.select_for_update(of=("self",)).select_related("patient").get(pk=pregnancy.pk)
-    )
+    locked = _LOCKED_PREGNANCY.fetch("t0.id = %s", [pregnancy.pk], lock=("t0",))
+    if locked is None:
+        raise Pregnancy.DoesNotExist
+    pregnancy = locked[0]
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Give the reason for the referral.")]
@@ -290,7 +308,7 @@ def referral_request(
         raise ValidationFailed(errors=errors)
     if pregnancy.status not in (PregnancyStatus.ACTIVE, PregnancyStatus.POSTPARTUM):
         raise InvalidTransition(_("Only an ongoing or postpartum pregnancy can be referred."))
-    if Referral.objects.filter(pregnancy=pregnancy, status__in=OPEN_STATUSES).exists():
+    if _has_open_referral(pregnancy.pk):
         raise Conflict(
             _("She already has an open referral."), errors={"pregnancy": [_("An open referral exists.")]}
         )

@@ -284,3 +284,45 @@ def test_update_returning_moves_the_row_once_and_reads_it_back_in_one_statement(
     by_key = Pregnancy.objects.get(pk=pregnancy.pk)
     assert update_returning(by_key, {"managing_facility": home_facility.pk}, only_if={"status": ["active"]})
     assert by_key.managing_facility_id == home_facility.pk
+
+
+@pytest.mark.parametrize("through_orm", [False, True], ids=["one statement", "orm in a savepoint"])
+def test_insert_skip_if_leaves_an_existing_row_alone_and_the_transaction_usable(
+    home_facility, through_orm, django_assert_num_queries
+):
+    """``insert(obj, skip_if=<unique field>)``: the first row of a cause is written (True); a second with
+    the same value writes nothing and answers False, without an error that would break the caller's
+    transaction; any other refusal is still an error. Through the ORM (a receiver) in a savepoint."""
+    from django.db import IntegrityError, transaction
+    from django.db.models.signals import pre_save
+    from django.utils import timezone
+
+    from core.rows import insert
+    from notifications.models import Alert
+
+    def alert(key, **extra):
+        fields = {"kind": "referral_requested", "facility": home_facility, "due_at": timezone.now()}
+        return Alert(dedup_key=key, **(fields | extra))
+
+    def receiver(sender, instance, **kwargs):
+        pass
+
+    if through_orm:
+        pre_save.connect(receiver, sender=Alert)
+    try:
+        with transaction.atomic():
+            first = alert("cause-1")
+            assert insert(first, skip_if="dedup_key") is True and first.pk is not None
+            again = alert("cause-1", severity="critical")
+            if through_orm:
+                assert insert(again, skip_if="dedup_key") is False
+            else:
+                with django_assert_num_queries(1):
+                    assert insert(again, skip_if="dedup_key") is False
+            assert again.pk is None
+            assert Alert.objects.get(dedup_key="cause-1").severity == first.severity  # untouched
+            with pytest.raises(IntegrityError), transaction.atomic():
+                insert(alert("cause-2", due_at=None), skip_if="dedup_key")
+            assert Alert.objects.filter(dedup_key="cause-1").count() == 1  # still usable
+    finally:
+        pre_save.disconnect(receiver, sender=Alert)
