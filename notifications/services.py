@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.utils.translation import override
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import InvalidTransition, NotFound
+from core.prepared import prepared_cursor
 from core.rows import Joined, insert
 
 from . import channels
@@ -99,16 +100,36 @@ def alert_resolve(*, dedup_key: str) -> int:
     return alerts_resolve(dedup_keys=[dedup_key])
 
 
+_UNRESOLVED = (AlertStatus.PENDING, AlertStatus.DELIVERED, AlertStatus.ACKNOWLEDGED)
+
+
+def _resolve(where: str, params: list) -> int:
+    """Resolve the unresolved alerts ``where`` selects (SQL written in this module, values as
+    parameters), in one prepared statement: the ORM compiled the ``update`` on every referral step and
+    visit that clears a cause (issue #9). How many resolved."""
+    now = timezone.now()
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET status = %s, resolved_at = %s, next_escalation_at = NULL, updated_at = %s "  # noqa: S608
+        f"WHERE status = ANY(%s) AND {where}"
+    )
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [AlertStatus.RESOLVED.value, now, now, [s.value for s in _UNRESOLVED], *params])
+        return cursor.rowcount
+
+
 def alerts_resolve(*, dedup_keys: list[str]) -> int:
     """``alert_resolve`` for several causes in one statement (a visit closing a follow-up window clears
     its four alert causes at once); how many alerts resolved."""
     if not dedup_keys:
         return 0
-    now = timezone.now()
-    return Alert.objects.filter(
-        dedup_key__in=list(dedup_keys),
-        status__in=[AlertStatus.PENDING, AlertStatus.DELIVERED, AlertStatus.ACKNOWLEDGED],
-    ).update(status=AlertStatus.RESOLVED, resolved_at=now, next_escalation_at=None, updated_at=now)
+    return _resolve("dedup_key = ANY(%s)", [list(dedup_keys)])
+
+
+def alerts_resolve_of_pregnancy(*, kind: str, pregnancy_id: int) -> int:
+    """``alerts_resolve_where(kind=kind, condition=Q(pregnancy_id=pregnancy_id))`` in a prepared statement
+    (every referral request and transfer clears her "needs referral" alerts)."""
+    return _resolve("kind = %s AND pregnancy_id = %s", [str(kind), pregnancy_id])
 
 
 # --- delivery ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases.choices import OPEN_STATUSES
 from notifications.choices import AlertKind, Severity
-from notifications.services import alert_raise, alerts_resolve_where
+from notifications.services import alert_raise, alerts_resolve_of_pregnancy, alerts_resolve_where
 
 COLOURS = ("orange", "red")
 GRACE = dt.timedelta(hours=24)
@@ -19,7 +19,7 @@ GRACE = dt.timedelta(hours=24)
 
 def needs_referral_resolve(*, pregnancy) -> int:
     """Resolve every "needs referral" alert of the pregnancy: the grade's and any that came back."""
-    return alerts_resolve_where(kind=AlertKind.NEEDS_REFERRAL, condition=Q(pregnancy_id=pregnancy.pk))
+    return alerts_resolve_of_pregnancy(kind=AlertKind.NEEDS_REFERRAL, pregnancy_id=pregnancy.pk)
 
 
 def needs_referral_rearm(*, referral):

@@ -28,7 +28,7 @@ from cases.models import Delivery, Pregnancy, Visit
 from cases.services import pregnancy_transition
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.prepared import prepared_cursor
-from core.rows import Joined
+from core.rows import Joined, update_fields
 from notifications import channels
 from notifications.choices import AlertKind, Severity
 from notifications.models import Alert
@@ -240,7 +240,7 @@ def followup_recompute(*, pregnancy: Pregnancy, cause: str = "other", now: dt.da
                     facility_id,
                     pregnancy.managing_facility_id,
                 )
-                current.save(update_fields=["facility", "managing_facility", "updated_at"])
+                update_fields(current, ["facility", "managing_facility", "updated_at"])
             return current
         if current is not None:
             _close_rows([current], reason=_close_reason(cause, pregnancy), now=now)

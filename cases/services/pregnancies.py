@@ -10,6 +10,7 @@ from accounts.permissions import Action
 from audit.choices import AuditAction
 from audit.services import audit_record
 from core.errors import Conflict, InvalidTransition, ValidationFailed
+from core.rows import update_fields
 
 from ..choices import (
     CareTaskKind,
@@ -516,7 +517,7 @@ def pregnancy_transfer(
         pregnancy.follow_up_facility = follow_up_facility
         changed.append("follow_up_facility")
     if changed:
-        pregnancy.save(update_fields=[*changed, "updated_at"])
+        update_fields(pregnancy, [*changed, "updated_at"])
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
