@@ -396,13 +396,14 @@ def test_each_step_costs_a_fixed_number_of_queries(
     the grant, the alerts, the audit): a step no longer reads its woman and facilities again after the
     move, which cost four queries a step (24, 18, 16, 30 before), and the move reads the referral back
     in its own statement (``UPDATE … RETURNING``: 20, 14, 12, 26 before), and a grant revokes its
-    source's row and reads the other sources' levels in one statement."""
+    source's row and reads the other sources' levels in one statement, and the sending clinician comes
+    with the referral (``STEP_NEEDS``), where the answer read her on her own."""
     referral_id = refer(api, obstetrician, pregnancy, centre).json()["id"]
     walk = [
-        (centre_doctor, "accept", {}, 18),
-        (obstetrician, "depart", {"transport": "ambulance_120", "escort": "Midwife"}, 13),
-        (centre_doctor, "arrive", {}, 11),
-        (centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}, 24),
+        (centre_doctor, "accept", {}, 17),
+        (obstetrician, "depart", {"transport": "ambulance_120", "escort": "Midwife"}, 12),
+        (centre_doctor, "arrive", {}, 10),
+        (centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}, 23),
     ]
     for user, name, body, queries in walk:
         client = api.as_user(user)
