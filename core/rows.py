@@ -495,10 +495,10 @@ def update_returning(obj: Model, values: dict[str, object], *, only_if: dict[str
 
     True: the row was updated and ``obj`` holds it as it now stands; a related instance cached on
     ``obj`` stays when its key did not change (``refresh_from_db`` forgets them all, and reading them
-    again cost a query each), and one given in ``values`` is cached. False: no row matched, nothing written, ``obj`` unchanged. As
-    ``QuerySet.update``, no ``save`` method or signal runs and ``auto_now`` fields are not touched:
-    give them a value. The ORM compiled the update and the reload for 1-2 ms of Python a referral
-    step (issue #9)."""
+    again cost a query each), and one given in ``values`` is cached. False: no row matched, nothing
+    written, ``obj`` unchanged. As ``QuerySet.update``, no ``save`` method or signal runs and
+    ``auto_now`` fields are not touched: give them a value. The ORM compiled the update and the
+    reload for 1-2 ms of Python a referral step (issue #9)."""
     model = type(obj)
     names, conditions = tuple(values), tuple(only_if)
     sql, fields, tested = _conditional_update_plan(model, names, conditions)
