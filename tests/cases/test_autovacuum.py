@@ -1,4 +1,5 @@
-"""The hot tables carry their autovacuum settings (cases/0004, audit/0003), and the reverse resets them."""
+"""The hot tables carry their autovacuum settings (cases/0004, audit/0003), the audit trail's women's index
+its pending-list limit (audit/0006), and the reverses reset them."""
 
 import importlib
 
@@ -9,6 +10,7 @@ pytestmark = pytest.mark.django_db
 
 hot_tables = importlib.import_module("cases.migrations.0004_autovacuum_hot_tables")
 audit_events = importlib.import_module("audit.migrations.0003_autovacuum_audit_events")
+pending_list = importlib.import_module("audit.migrations.0006_patients_index_pending_list")
 
 
 def _options(table: str) -> dict[str, str]:
@@ -35,3 +37,12 @@ def test_the_reverse_restores_the_server_defaults():
         cursor.execute(audit_events.Migration.operations[0].reverse_sql)
     for table in [*hot_tables.SETTINGS, "audit_auditevent"]:
         assert _options(table) == {}
+
+
+def test_the_audit_womens_index_merges_its_pending_list_in_small_steps():
+    """256 kB, not the server's 4 MB: the insert that overflows the list merges it in the foreground."""
+    assert _options("audit_patients") == {"gin_pending_list_limit": "256"}
+    reverse = pending_list.Migration.operations[0].database_operations[0].reverse_sql
+    with connection.cursor() as cursor:
+        cursor.execute(reverse)
+    assert _options("audit_patients") == {}
