@@ -205,7 +205,10 @@ def _open_request(
 ) -> Referral:
     now = timezone.now()
     try:
-        with transaction.atomic():
+        # No savepoint: a refused insert (another open referral) ends the request with a 409 and rolls
+        # back the caller's transaction (``referral_request``, ``referral_redirect``), which nothing
+        # carries on with; the savepoint cost every request two round trips (issue #9).
+        with transaction.atomic(savepoint=False):
             referral = Referral.objects.create(
                 pregnancy=pregnancy,
                 from_facility=from_facility,

@@ -134,7 +134,10 @@ def _set_permissions(model, holder_column: str, holder_id: int, pregnancy_id: in
         cursor.execute(sql, params)
 
 
-@transaction.atomic
+# Inside a caller's transaction (every referral and consult step), no savepoint: a failure here fails
+# the whole step, which nothing catches to carry on; the SAVEPOINT / RELEASE pair cost each step two
+# round trips (issue #9). Called on its own, it is its own transaction.
+@transaction.atomic(savepoint=False)
 def pregnancy_access_grant(
     *,
     actor,
@@ -162,7 +165,7 @@ def pregnancy_access_grant(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def pregnancy_access_revoke(
     *, actor, pregnancy: Pregnancy, facility: Facility, reason: str, source: tuple[str, str] | None = None
 ) -> None:
@@ -258,7 +261,7 @@ def break_glass_review(*, actor, access_id, note: str) -> BreakGlassAccess:
     return access
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def pregnancy_access_grant_user(
     *, actor, pregnancy: Pregnancy, user, reason: str, source: tuple[str, str] | None = None
 ) -> None:
@@ -274,7 +277,7 @@ def pregnancy_access_grant_user(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def pregnancy_access_revoke_user(
     *, actor, pregnancy: Pregnancy, user, reason: str, source: tuple[str, str] | None = None
 ) -> None:

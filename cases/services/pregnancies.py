@@ -503,7 +503,7 @@ def pregnancy_set_risk(*, pregnancy: Pregnancy, **fields) -> Pregnancy:
     return pregnancy
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint in the referral's transaction, as grants
 def pregnancy_transfer(
     *, actor, pregnancy: Pregnancy, managing_facility=None, follow_up_facility=None, reason: str = ""
 ) -> Pregnancy:

@@ -155,18 +155,19 @@ def test_a_grant_costs_the_same_queries_at_every_level(
     pregnancy, obstetrician, other_facility, django_assert_num_queries
 ):
     """The ledger (revoke the source's row and read the other sources' levels in one statement, add the
-    new row), the facility's group, the permissions in one statement, the audit row, in a savepoint: no
-    look-ups per permission (with guardian's ``assign_perm`` and ``remove_perm`` a read grant took 14;
-    8 and 7 with the ledger's revoke and read apart)."""
+    new row), the facility's group, the permissions in one statement, the audit row; inside the
+    caller's transaction no savepoint: no look-ups per permission (with guardian's ``assign_perm`` and
+    ``remove_perm`` a read grant took 14; 8 and 7 with the ledger's revoke and read apart, 7 and 6 in a
+    savepoint)."""
     facility_access_group(facility=other_facility)
     for level, source in (
         (GrantLevel.READ, REFERRAL),
         (GrantLevel.WRITE, CONSULT),
         (GrantLevel.READ, CONSULT),
     ):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(5):
             grant(obstetrician, pregnancy, other_facility, level, source)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         revoke(obstetrician, pregnancy, other_facility, CONSULT)
 
 

@@ -2,11 +2,13 @@
 
 import datetime as dt
 import threading
+import uuid
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from cases.access import access_pregnancy_by_id, can_change_pregnancy, pregnancies_visible_to
 from notifications.models import Alert
 from referrals.models import Referral
@@ -397,13 +399,14 @@ def test_each_step_costs_a_fixed_number_of_queries(
     move, which cost four queries a step (24, 18, 16, 30 before), and the move reads the referral back
     in its own statement (``UPDATE … RETURNING``: 20, 14, 12, 26 before), and a grant revokes its
     source's row and reads the other sources' levels in one statement, and the sending clinician comes
-    with the referral (``STEP_NEEDS``), where the answer read her on her own."""
+    with the referral (``STEP_NEEDS``), where the answer read her on her own; grants and the transfer
+    take no savepoint inside the step's transaction."""
     referral_id = refer(api, obstetrician, pregnancy, centre).json()["id"]
     walk = [
-        (centre_doctor, "accept", {}, 17),
+        (centre_doctor, "accept", {}, 15),
         (obstetrician, "depart", {"transport": "ambulance_120", "escort": "Midwife"}, 12),
         (centre_doctor, "arrive", {}, 10),
-        (centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}, 23),
+        (centre_doctor, "complete", {"summary": "Stable", "disposition": "Admitted"}, 19),
     ]
     for user, name, body, queries in walk:
         client = api.as_user(user)
@@ -508,3 +511,30 @@ def test_the_steps_plain_output_is_the_serializers(
     assert any(c and "P-INF-HIV" in c for c in criteria[obstetrician.username])
     assert any(c and "restricted" in c for c in criteria[midwife.username])
     assert not any(c and "P-INF-HIV" in c for c in criteria[midwife.username])
+
+
+def test_an_insert_the_database_refuses_is_a_409_and_leaves_nothing(
+    api, obstetrician, pregnancy, centre, other_facility, monkeypatch
+):
+    """Should the open-referral check pass while another request's referral already stands (the unique
+    constraint is the last word), the insert is refused: a 409 with the same message, the request's
+    transaction rolled back whole (the insert takes no savepoint of its own), the first referral and
+    its grant as they were, and the next request answered normally."""
+    from cases.models import PregnancyGrant
+    from referrals import services
+
+    first = refer(api, obstetrician, pregnancy, centre)
+    assert first.status_code == 201
+    grants = list(PregnancyGrant.objects.filter(pregnancy=pregnancy).values_list("pk", "revoked_at"))
+    events = AuditEvent.objects.exclude(action="login").count()  # the test client signs in per request
+    monkeypatch.setattr(services, "_has_open_referral", lambda pregnancy_id: False)
+    second = refer(api, obstetrician, pregnancy, other_facility)
+    assert second.status_code == 409
+    assert second.json()["message"] == "She already has an open referral."
+    assert list(Referral.objects.filter(pregnancy=pregnancy).values_list("external_id", flat=True)) == [
+        uuid.UUID(first.json()["id"])
+    ]
+    assert list(PregnancyGrant.objects.filter(pregnancy=pregnancy).values_list("pk", "revoked_at")) == grants
+    assert AuditEvent.objects.exclude(action="login").count() == events
+    monkeypatch.undo()
+    assert refer(api, obstetrician, pregnancy, other_facility).status_code == 409  # the check answers
