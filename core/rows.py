@@ -361,17 +361,27 @@ def _saved_by_orm(model: type[Model]) -> bool:
     return not _plain_save(model) or pre_save.has_listeners(model) or post_save.has_listeners(model)
 
 
+def _db_value(field, value, conn):
+    """``value`` as the ORM writes it into ``field`` (``get_db_prep_save``; arrays of UUIDs as one
+    literal)."""
+    return _uuid_array_literal(value) if _uuid_array(field) else field.get_db_prep_save(value, conn)
+
+
+def _assignments(fields: Sequence) -> str:
+    """``"col" = %s, …`` for ``fields`` (arrays of UUIDs cast from their literal)."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{quote(f.column)} = " + ("%s::uuid[]" if _uuid_array(f) else "%s") for f in fields)
+
+
 def _prepared(obj: Model, fields: Sequence, add: bool, conn) -> list | None:
-    """Each field's value as the ORM writes it (``pre_save``, then ``get_db_prep_save``; arrays of UUIDs
-    as one literal), or None when one is an expression (left to the ORM)."""
+    """Each field's value as the ORM writes it (``pre_save``, then ``_db_value``), or None when one is
+    an expression (left to the ORM)."""
     params = []
     for field in fields:
         value = field.pre_save(obj, add)
         if hasattr(value, "resolve_expression"):
             return None
-        params.append(
-            _uuid_array_literal(value) if _uuid_array(field) else field.get_db_prep_save(value, conn)
-        )
+        params.append(_db_value(field, value, conn))
     return params
 
 
@@ -438,10 +448,7 @@ def _update_plan(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple
     meta = model._meta
     fields = tuple(meta.get_field(name) for name in names)
     quote = connection.ops.quote_name
-    assignments = ", ".join(
-        f"{quote(f.column)} = " + ("%s::uuid[]" if _uuid_array(f) else "%s") for f in fields
-    )
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {_assignments(fields)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
     return sql, fields
 
 
@@ -477,21 +484,20 @@ def _conditional_update_plan(
     fields = tuple(meta.get_field(name) for name in names)
     tested = tuple(meta.get_field(name) for name in conditions)
     quote = connection.ops.quote_name
-    assignments = ", ".join(
-        f"{quote(f.column)} = " + ("%s::uuid[]" if _uuid_array(f) else "%s") for f in fields
-    )
     where = " AND ".join([f"{quote(meta.pk.column)} = %s", *(f"{quote(f.column)} = ANY(%s)" for f in tested)])
     returning = ", ".join(quote(f.column) for f in meta.concrete_fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {where} RETURNING {returning}"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {_assignments(fields)} WHERE {where} RETURNING {returning}"  # noqa: S608
     return sql, fields, tested
 
 
-def update_returning(obj: Model, values: dict[str, object], *, only_if: dict[str, Sequence]) -> bool:
+def update_returning(
+    obj: Model, values: dict[str, object], *, only_if: dict[str, Sequence] | None = None
+) -> bool:
     """``type(obj).objects.filter(pk=obj.pk, <field>__in=<values>, …).update(**values)`` followed by
     ``obj.refresh_from_db()``, as one statement written once per model and field list and prepared on
     the connection (``UPDATE … RETURNING`` every column). ``values``: field name → value (a related
     instance or its key for a foreign key), each prepared by its field as the ORM does; ``only_if``:
-    field name → the values it must have now (the conditional move of a status).
+    field name → the values it must have now (the conditional move of a status; none: the row by key).
 
     True: the row was updated and ``obj`` holds it as it now stands; a related instance cached on
     ``obj`` stays when its key did not change (``refresh_from_db`` forgets them all, and reading them
@@ -500,6 +506,7 @@ def update_returning(obj: Model, values: dict[str, object], *, only_if: dict[str
     ``auto_now`` fields are not touched: give them a value. The ORM compiled the update and the
     reload for 1-2 ms of Python a referral step (issue #9)."""
     model = type(obj)
+    only_if = only_if or {}
     names, conditions = tuple(values), tuple(only_if)
     sql, fields, tested = _conditional_update_plan(model, names, conditions)
     conn = connections[DEFAULT_DB_ALIAS]
@@ -508,9 +515,7 @@ def update_returning(obj: Model, values: dict[str, object], *, only_if: dict[str
         value = values[field.name]
         if field.is_relation and isinstance(value, Model):
             value = value.pk
-        params.append(
-            _uuid_array_literal(value) if _uuid_array(field) else field.get_db_prep_save(value, conn)
-        )
+        params.append(_db_value(field, value, conn))
     params.append(model._meta.pk.get_db_prep_save(obj.pk, conn))
     for field in tested:
         params.append([field.get_db_prep_value(v, conn, prepared=False) for v in only_if[field.name]])

@@ -2,6 +2,9 @@
 to the facility (referral, consult) are django-guardian permissions on that group."""
 
 from django.contrib.auth.models import Group
+from django.db import connection
+
+from core.prepared import prepared_cursor
 
 from .models import Facility
 
@@ -20,10 +23,6 @@ def facility_access_group(*, facility: Facility) -> Group:
 def facility_access_group_id(*, facility: Facility) -> int:
     """The key of the facility's access group (made if missing, as ``facility_access_group``): one
     prepared statement, where ``get_or_create`` compiled a query on every grant (issue #9)."""
-    from django.db import connection
-
-    from core.prepared import prepared_cursor
-
     sql = f"SELECT id FROM {connection.ops.quote_name(Group._meta.db_table)} WHERE name = %s"  # noqa: S608
     with prepared_cursor() as cursor:
         cursor.execute(sql, [facility_access_group_name(facility.external_id)])

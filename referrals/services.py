@@ -85,21 +85,6 @@ def _move(referral: Referral, from_statuses, to_status: str, **fields) -> None:
         )
 
 
-def _reload(referral: Referral) -> None:
-    """The referral's row as it now stands, keeping the woman, facilities and people it was read with
-    when the step did not change which they are: ``refresh_from_db`` forgets them all, and the step's
-    grant, alert and audit then read them again (four queries a step, issue #9)."""
-    kept = [
-        (field, field.get_cached_value(referral))
-        for field in referral._meta.concrete_fields
-        if field.is_relation and field.is_cached(referral)
-    ]
-    referral.refresh_from_db()
-    for field, related in kept:
-        if related is not None and getattr(referral, field.attname) == related.pk:
-            field.set_cached_value(referral, related)
-
-
 def _audit(actor, referral: Referral, action: str = AuditAction.TRANSITION, **changes) -> None:
     audit_record(
         actor=actor,
@@ -475,8 +460,7 @@ def referral_redirect(*, actor, referral: Referral, to_facility, reason: str) ->
         discharge_summary=referral.discharge_summary,
         decided_at=referral.decided_at,
     )
-    Referral.objects.filter(pk=referral.pk).update(redirected_to=linked)
-    _reload(referral)
+    update_returning(referral, {"redirected_to": linked})
     _audit(
         actor,
         referral,

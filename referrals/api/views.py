@@ -35,10 +35,9 @@ _ACTIVE_FACILITY = Joined(Facility)
 
 def _facility(value, field="to_facility"):
     found = _ACTIVE_FACILITY.fetch("t0.external_id = %s AND t0.is_active", [value])
-    facility = None if found is None else found[0]
-    if facility is None:
+    if found is None:
         raise ValidationFailed(errors={field: [_("Unknown facility.")]})
-    return facility
+    return found[0]
 
 
 def _step(summary: str, request=None):
