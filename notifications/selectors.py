@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.choices import Role
 from accounts.permissions import Action, has_action
+from core.prepared import prepared_cursor
 
 from .choices import AlertStatus, Severity
 from .models import Alert, DeliveryAttempt, InboxItem
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 LOUD_SEVERITIES = (Severity.URGENT, Severity.CRITICAL)
 AWAITING = (AlertStatus.PENDING, AlertStatus.DELIVERED)  # acknowledging is still possible
 CHANNELS = ("inapp", "email", "sms")
+_LOUD_VALUES = [severity.value for severity in LOUD_SEVERITIES]
+_AWAITING_VALUES = [status.value for status in AWAITING]
 WORKER_PING_SECONDS = 1.0
 
 
@@ -72,13 +75,25 @@ def inbox_item_get(*, actor, item_id) -> InboxItem | None:
     return inbox_item_list(actor=actor).filter(external_id=item_id).first()
 
 
+_UNREAD_SUMMARY = """
+SELECT count(*), count(*) FILTER (WHERE a.severity = ANY(%s) AND a.status = ANY(%s))
+  FROM notifications_inboxitem i
+  JOIN notifications_alert a ON a.id = i.alert_id
+ WHERE i.user_id = %s AND i.read_at IS NULL
+"""
+
+
 def inbox_unread_summary(*, actor) -> dict[str, int]:
-    """The bell: unread items and how many of them are urgent or critical, in one query
-    (index ``inbox_user_unread``)."""
-    return InboxItem.objects.filter(user=actor, read_at__isnull=True).aggregate(
-        unread=Count("id"),
-        loud=Count("id", filter=Q(alert__severity__in=LOUD_SEVERITIES, alert__status__in=AWAITING)),
-    )
+    """The bell: unread items and how many of them are urgent or critical, in one prepared statement
+    (index ``inbox_user_unread``).
+
+    Every open page asks for it every ``ALERT_BELL_POLL_SECONDS`` while in sight, so it is the request a
+    region sends most often: the ORM's aggregate spent longer composing its SQL (about 0.5 ms) than
+    PostgreSQL spent answering it."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_UNREAD_SUMMARY, [_LOUD_VALUES, _AWAITING_VALUES, actor.pk])
+        unread, loud = cursor.fetchone()
+    return {"unread": unread, "loud": loud}
 
 
 def alert_subjects(*, actor, items: list[InboxItem]) -> dict[str, set]:

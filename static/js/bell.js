@@ -2,7 +2,10 @@
    once and then every data-bell-interval seconds (20 by default), and whenever an htmx action on the
    page says "bell-refresh" (acknowledging, marking read). The bell is replaced only when its count
    changed, so screen readers are not told the same thing every 20 seconds. Signed out (204) or sent
-   to the sign-in page: polling stops. No inline script (CSP). */
+   to the sign-in page: polling stops. A tab out of sight (another tab in front, the window minimised)
+   does not poll: nobody sees its bell, and a clinician keeps a dozen case pages open, each of which
+   would ask the server three times a minute all shift. It asks again the moment it is shown. No inline
+   script (CSP). */
 (function () {
   "use strict";
 
@@ -20,11 +23,17 @@
     return (isNaN(seconds) || seconds < 1 ? DEFAULT_SECONDS : seconds) * 1000;
   }
 
+  function hidden() {
+    return document.visibilityState === "hidden";
+  }
+
   function schedule() {
     if (timer) {
       window.clearTimeout(timer);
+      timer = null;
     }
-    if (!stopped) {
+    // Out of sight: no timer; "visibilitychange" refreshes when the tab is shown again.
+    if (!stopped && !hidden()) {
       timer = window.setTimeout(refresh, interval());
     }
   }
@@ -50,6 +59,10 @@
   function refresh() {
     var current = bell();
     if (!current || stopped) {
+      return;
+    }
+    if (hidden()) {
+      schedule(); // clears a pending tick; nothing is fetched until the tab is shown
       return;
     }
     window

@@ -248,3 +248,52 @@ def test_an_acknowledgement_the_database_refuses_says_so_and_goes_through_on_the
     expect(banner).to_be_hidden()
     alert.refresh_from_db()
     assert alert.status == "acknowledged" and alert.acknowledged_by.username == "oncall"
+
+
+_SEEN = """() => {
+    // What the browser says when another tab is in front or the window is minimised.
+    Object.defineProperty(document, "visibilityState", {
+        configurable: true, get: () => (window.outOfSight ? "hidden" : "visible"),
+    });
+}"""
+
+
+def _out_of_sight(page: Page, hidden: bool) -> None:
+    page.evaluate(
+        "(hidden) => { window.outOfSight = hidden; document.dispatchEvent(new Event('visibilitychange')); }",
+        hidden,
+    )
+
+
+def test_a_tab_out_of_sight_does_not_poll_the_bell_and_asks_again_when_shown(
+    page: Page, live_server, network
+):
+    sign_in(page, live_server.url, "oncall")
+    expect(page.locator("#bell[data-unread]")).to_have_count(1)
+    page.evaluate(_SEEN)
+    asked = []
+    page.on("request", lambda request: "/notifications/bell/" in request.url and asked.append(request.url))
+    page.wait_for_timeout(2_500)
+    assert len(asked) >= 2, "a tab in sight asks every second here"
+
+    _out_of_sight(page, True)
+    page.wait_for_timeout(1_500)  # a tick already due, or a request under way, may still go out
+    asked.clear()
+    page.wait_for_timeout(3_000)
+    assert asked == [], "three ticks passed out of sight"
+
+    # Shown again: it asks at once, the alert raised meanwhile shows, and polling goes on.
+    referral_request(
+        actor=network["township_doctor"],
+        pregnancy=network["woman"],
+        to_facility=network["centre"],
+        urgency="emergency",
+        reason="产后出血，估计失血 1500 mL",
+    )
+    alerts_sweep_task()
+    with page.expect_request(re.compile(r"/notifications/bell/"), timeout=900):
+        _out_of_sight(page, False)
+    expect(page.locator("#bell .bell__count")).to_contain_text("1")
+    asked.clear()
+    page.wait_for_timeout(2_500)
+    assert len(asked) >= 2

@@ -173,6 +173,27 @@ def test_bell_counts_unread_and_marks_urgent_ones(client, pregnancy, chain):
     assert 'data-unread="2"' in html and 'data-loud="1"' in html and "bell--loud" in html
 
 
+def test_bell_counts_only_her_unread_items_and_as_loud_only_those_still_awaiting(pregnancy, chain):
+    """The prepared statement against what the ORM reads: read items, other people's items and
+    acknowledged or resolved alerts are not loud; warnings are unread but never loud."""
+    from notifications.selectors import inbox_unread_summary
+
+    on_call = chain["on_call"]
+    warning = delivered(pregnancy, key="warn:2", severity="warning")
+    critical = delivered(pregnancy, key="crit:2", severity="critical")
+    urgent = delivered(pregnancy, key="urg:2", severity="urgent")
+    read = delivered(pregnancy, key="crit:3", severity="critical")
+    InboxItem.objects.filter(alert=read, user=on_call).update(read_at=timezone.now())
+    assert inbox_unread_summary(actor=on_call) == {"unread": 3, "loud": 2}
+    Alert.objects.filter(pk=critical.pk).update(status="acknowledged")
+    assert inbox_unread_summary(actor=on_call) == {"unread": 3, "loud": 1}
+    Alert.objects.filter(pk=urgent.pk).update(status="resolved")
+    assert inbox_unread_summary(actor=on_call) == {"unread": 3, "loud": 0}
+    assert InboxItem.objects.filter(alert=warning, user=on_call).exists()
+    nobody = UserFactory(facility=on_call.facility)
+    assert inbox_unread_summary(actor=nobody) == {"unread": 0, "loud": 0}
+
+
 def test_bell_is_one_query_and_does_not_keep_the_session_alive(
     client, pregnancy, chain, django_assert_num_queries
 ):
