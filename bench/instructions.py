@@ -32,7 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-ENDPOINTS = ("worklist_api", "region_list_api", "worklist_page", "case_page", "visit_entry", "consult_board")
+ENDPOINTS = (
+    "worklist_api",
+    "region_list_api",
+    "worklist_page",
+    "case_page",
+    "visit_entry",
+    "consult_board",
+    "bell",
+)
 DEFAULT = ("worklist_api", "worklist_page", "case_page", "visit_entry")
 WARM_UP = 5
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -75,6 +83,8 @@ def _child(endpoint: str, count: int) -> None:
         if endpoint == "visit_entry":
             body = json.dumps(VISIT_BODIES[n % len(VISIT_BODIES)])
             return Request(f"/api/v1/pregnancies/{active[n % ROTATE]}/visits/", "POST", json_post, body)
+        if endpoint == "bell":
+            return Request("/notifications/bell/", headers=actor.page_headers)
         return Request("/consults/board/", headers=actor.page_headers)
 
     for n in range(WARM_UP + count):

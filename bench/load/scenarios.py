@@ -25,6 +25,7 @@ ENDPOINTS = {
     "dashboard_summary": "supervisor: GET /api/v1/dashboard/summary/ (token)",
     "visit_entry": "clinician: POST /api/v1/pregnancies/<id>/visits/ rotating (token; grading + audit)",
     "consult_board": "MDT coordinator: GET /consults/board/ (session)",
+    "bell": "clinician: GET /notifications/bell/ (session; every page in sight asks every 20 s)",
     "referral_transition": (
         "township obstetricians and the county's: POST a referral, accept, depart, arrive, complete "
         "with the return summary, in turn (token; each request moves a different prepared referral)"
@@ -256,6 +257,7 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
             for n, p in enumerate(written)
         ],
         "consult_board": [Request("/consults/board/", headers=coordinator.page_headers)],
+        "bell": [Request("/notifications/bell/", headers=clinician.page_headers)],
     }
     who = {"region_list_api": supervisor, "dashboard_summary": supervisor, "consult_board": coordinator}
     replay: dict[str, list[list[str]]] = {}
