@@ -84,6 +84,20 @@ def network(home_facility, city, monkeypatch, settings):
     return {"centre": centre, "township_doctor": township_doctor, "woman": woman}
 
 
+def emergency_referral(network, reason: str):
+    """The township doctor refers her woman to the city centre as an emergency, and the sweep that beat runs
+    every minute delivers the alert to the on-call lead (recording its time)."""
+    referral = referral_request(
+        actor=network["township_doctor"],
+        pregnancy=network["woman"],
+        to_facility=network["centre"],
+        urgency="emergency",
+        reason=reason,
+    )
+    alerts_sweep_task()
+    return referral
+
+
 def _language(page: Page, code: str) -> None:
     origin = re.match(r"^https?://[^/]+", page.url).group(0)
     page.context.add_cookies([{"name": "django_language", "value": code, "url": origin + "/"}])
@@ -108,14 +122,7 @@ def shoot(page: Page, name: str, shots) -> None:
 def test_unaccepted_emergency_referral_climbs_to_the_department_head_who_acknowledges(
     page: Page, browser, browser_context_args, live_server, network, screenshot_dir
 ):
-    referral = referral_request(
-        actor=network["township_doctor"],
-        pregnancy=network["woman"],
-        to_facility=network["centre"],
-        urgency="emergency",
-        reason="重度子痫前期，血压 170/115 mmHg",
-    )
-    alerts_sweep_task()  # what beat runs every minute: delivers to the on-call lead, records its time
+    referral = emergency_referral(network, "重度子痫前期，血压 170/115 mmHg")
     alert = Alert.objects.get(kind="referral_requested")
     assert set(alert.items.values_list("user__username", flat=True)) == {"oncall"}
 
@@ -211,14 +218,7 @@ def test_an_acknowledgement_the_database_refuses_says_so_and_goes_through_on_the
 
     from notifications import views
 
-    referral_request(
-        actor=network["township_doctor"],
-        pregnancy=network["woman"],
-        to_facility=network["centre"],
-        urgency="emergency",
-        reason="产后出血，估计失血 1500 ml",
-    )
-    alerts_sweep_task()
+    emergency_referral(network, "产后出血，估计失血 1500 ml")
     alert = Alert.objects.get(kind="referral_requested")
     real = views.alert_acknowledge
 
@@ -283,14 +283,7 @@ def test_a_tab_out_of_sight_does_not_poll_the_bell_and_asks_again_when_shown(
     assert asked == [], "three ticks passed out of sight"
 
     # Shown again: it asks at once, the alert raised meanwhile shows, and polling goes on.
-    referral_request(
-        actor=network["township_doctor"],
-        pregnancy=network["woman"],
-        to_facility=network["centre"],
-        urgency="emergency",
-        reason="产后出血，估计失血 1500 mL",
-    )
-    alerts_sweep_task()
+    emergency_referral(network, "产后出血，估计失血 1500 mL")
     with page.expect_request(re.compile(r"/notifications/bell/"), timeout=900):
         _out_of_sight(page, False)
     expect(page.locator("#bell .bell__count")).to_contain_text("1")
