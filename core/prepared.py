@@ -9,7 +9,7 @@ parameters; with persistent connections (``CONN_MAX_AGE``) that is once per work
 Django's own cursors bind parameters on the client and never prepare (so that connection poolers in
 transaction mode keep working). ``prepared_cursor`` opens a server-binding psycopg cursor on the same
 connection, wrapped like Django's (query logging for tests and ``CaptureQueriesContext``, database
-errors translated), and lets psycopg prepare a statement from its ``PREPARED_AFTER``-th execution on
+errors translated), and lets psycopg prepare a statement after its ``PREPARED_AFTER``-th execution on
 the connection. Only the statements of this cursor are ever prepared. ``DATABASE_PREPARED_STATEMENTS =
 False`` turns it off, for a pooler that cannot follow prepared statements (PgBouncer before 1.21 in
 transaction mode).
@@ -25,7 +25,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import BooleanField, F, Func
 
-PREPARED_AFTER = 2  # psycopg's prepare_threshold: prepared at the second execution on a connection
+PREPARED_AFTER = (
+    2  # psycopg's prepare_threshold: run twice as it is, prepared for the third run on a connection
+)
 GENERIC_KEPT = 32  # statements ``execute_generic`` keeps prepared per connection (least recently used go)
 _PLACEHOLDER = re.compile(r"%%|%s")
 

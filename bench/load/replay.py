@@ -18,7 +18,6 @@ import time
 from functools import cache
 from pathlib import Path
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 REPLAY_FILE_ENV = "BENCH_REPLAY_FILE"
@@ -55,11 +54,21 @@ def _replay_set() -> dict[str, list[list[str]]]:
 
 
 def replay(statements: list[str]) -> list[list[list]]:
-    """Run ``statements`` on the default connection; every row of every statement."""
+    """Run ``statements`` on the default connection, each prepared on the server from its third run
+    (``core.prepared.prepared_cursor``, as the application runs its own); every row of every statement.
+
+    The captured SQL has its values written in, so a statement has no parameter and PostgreSQL plans it
+    once per connection, as it plans the application's prepared statements once. Sent through Django's
+    own cursor, which never prepares, each was planned on every request: planning took more of the
+    database's time than answering (3.0 against 1.5 ms of PostgreSQL CPU a list, against the real
+    view's 1.5 with its audit insert; 2026-11-29), and the minimal view was slower than the stack's
+    limit it stands for."""
+    from core.prepared import prepared_cursor
+
     out = []
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         for sql in statements:
-            cursor.execute(sql)  # no params: the captured SQL has its values inlined
+            cursor.execute(sql)  # no params: psycopg sends the text as it is, no placeholder parsed
             out.append(cursor.fetchall())
     return out
 
@@ -75,7 +84,8 @@ def replay_view(request: HttpRequest, name: str, variant: int) -> HttpResponse:
 
 def time_plain_sql(dsn: str, variants: list[list[str]], *, repeat: int = 200) -> dict:
     """Each request's statements run back to back through psycopg (one client, no Django), ``repeat``
-    times in turn over the variants: p50 / p95 per request in milliseconds and the statement count."""
+    times in turn over the variants, prepared as the minimal view prepares them (``replay``): p50 / p95
+    per request in milliseconds and the statement count."""
     import psycopg
 
     samples = []
@@ -83,7 +93,8 @@ def time_plain_sql(dsn: str, variants: list[list[str]], *, repeat: int = 200) ->
 
         def run(statements: list[str]) -> None:
             for sql in statements:
-                cursor.execute(sql.encode())  # bytes: psycopg must not look for placeholders
+                # bytes: psycopg must not look for placeholders; prepared from the first run
+                cursor.execute(sql.encode(), prepare=True)
                 if cursor.description is not None:
                     cursor.fetchall()
 

@@ -183,10 +183,10 @@ def render_markdown(results: dict) -> str:
         *endpoint_rows(results["endpoints"]),
         "",
         "Queries per request: counted once in process (Django test client, same database) after a warm-up "
-        "request. Minimal view: the same read statements replayed by a bare Django view with "
-        "`connection.cursor()` and `json.dumps`, under the same gunicorn in the same run. "
-        "Plain SQL: the same "
-        "statements one after another through psycopg, one client. wrk CPU: wrk's own CPU time as a share "
+        "request. Minimal view: the same read statements replayed by a bare Django view through a cursor "
+        "that prepares them as the application's own are, rows returned with `json.dumps`, under the same "
+        "gunicorn in the same run. Plain SQL: the same statements one after another through psycopg, "
+        "prepared, one client. wrk CPU: wrk's own CPU time as a share "
         "of all the machine's busy CPU time during the run. CPU split: how busy the two cores were, then "
         "the gunicorn workers', all PostgreSQL processes' and the hypervisor's (steal) shares of that, and "
         "the rest (Redis, the Celery worker, the kernel, other services; wrk is its own column).",

@@ -56,6 +56,24 @@ def test_captured_statements_replay_to_the_same_rows(db):
     ]
 
 
+def test_replayed_statements_are_prepared_once_per_connection_as_the_applications_are(db):
+    # planned on every request, the minimal view's statements had cost PostgreSQL twice the real view's
+    statements = [*captured_reads(), "SELECT '100%' AS share"]  # a literal % is not a placeholder
+
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+            return {row[0] for row in cursor.fetchall()}
+
+    first = replay.replay(statements)
+    assert not set(statements) & prepared()  # run once: not prepared yet
+    second, third = replay.replay(statements), replay.replay(statements)  # prepared for the third
+
+    assert set(statements) <= prepared()
+    assert third == second == first
+    assert first[-1] == [("100%",)]
+
+
 @pytest.mark.urls("bench.urls")
 def test_the_minimal_view_runs_exactly_the_captured_statements(
     db, client, tmp_path, monkeypatch, django_assert_num_queries
