@@ -167,6 +167,9 @@ def test_worklist_row_is_the_template_row_it_replaced():
             for row in rows:
                 new = render("{% load rows %}{% worklist_row row %}", row=row)
                 assert _squeezed(new) == _squeezed(template.render({"row": row})), (language, row)
+            # the page writes them all with one tag
+            every = render("{% load rows %}{% worklist_rows rows %}", rows=rows)
+            assert _squeezed(every) == _squeezed("".join(template.render({"row": row}) for row in rows))
     first = render("{% load rows %}{% worklist_row row %}", row=rows[0])
     assert "&lt;b&gt;王0&lt;/b&gt;" in first and "?a=1&amp;b=2" in first  # escaped as the template escaped
 
