@@ -1,6 +1,7 @@
-"""``{% worklist_rows %}`` (``{% worklist_row %}`` each), ``{% timeline_visit %}`` and ``{% case_timeline %}``:
-the rows repeated on the two busiest pages, built in Python. As template markup a worklist row cost about 100 µs to render and a visit
-of the case timeline about 170 µs: half the Python time of a 50-row home page, a third of a case page
+"""``{% worklist_rows %}`` (``{% worklist_row %}`` for one), ``{% timeline_visit %}`` and
+``{% case_timeline %}``: the rows repeated on the two busiest pages, built in Python. As template markup
+a worklist row cost about 100 µs to render and a visit of the case timeline about 170 µs: half the
+Python time of a 50-row home page, a third of a case page
 (issue #9); the timeline's other entries (a dating on almost every record) and its loop followed. Their
 markup and translated strings are those of the template markup they replaced;
 ``tests/cases/test_grade_tags.py`` renders both, for every kind of row, in both languages.
