@@ -99,22 +99,26 @@ def _render(source: str, **context) -> str:
 
 
 @pytest.mark.parametrize(
-    ("tag", "markup", "items", "name"),
+    ("tag", "list_tag", "markup", "items", "name"),
     [
-        ("board_request", REQUEST, ROWS, "row"),
-        ("board_event", EVENT, CONSULTS, "consult"),
-        ("board_upcoming", UPCOMING, CONSULTS, "consult"),
+        ("board_request", "board_requests", REQUEST, ROWS, "row"),
+        ("board_event", "board_events", EVENT, CONSULTS, "consult"),
+        ("board_upcoming", "board_upcoming_rows", UPCOMING, CONSULTS, "consult"),
     ],
 )
-def test_each_part_is_the_template_markup_it_replaced(tag, markup, items, name):
+def test_each_part_is_the_template_markup_it_replaced(tag, list_tag, markup, items, name):
     for zone in ("Asia/Shanghai", "UTC"):
         with timezone.override(zoneinfo.ZoneInfo(zone)):
             for language in ("en", "zh-hans"):
                 with translation.override(language):
+                    olds = []
                     for item in items:
                         new = _render(f"{{% load consult_tags %}}{{% {tag} {name} %}}", **{name: item})
-                        old = _render(markup, **{name: item})
-                        assert _squeezed(new) == _squeezed(old), (zone, language, item)
+                        olds.append(_render(markup, **{name: item}))
+                        assert _squeezed(new) == _squeezed(olds[-1]), (zone, language, item)
+                    # the page writes a list of them with one tag
+                    every = _render(f"{{% load consult_tags %}}{{% {list_tag} items %}}", items=items)
+                    assert _squeezed(every) == _squeezed("".join(olds)), (zone, language)
 
 
 def test_text_is_escaped_and_times_are_local():
