@@ -24,6 +24,10 @@ _BELL_ICON = (
 )
 
 
+# More unread items than this show as "99+" (the exact number in data-unread and for screen readers).
+BELL_COUNT_SHOWN = 99
+
+
 def alert_bell(bell: dict | None, poll_seconds=None) -> str:
     """The alert bell (also the fragment ``notifications:bell`` returns to static/js/bell.js). Without
     ``bell`` (the unread figures: every page but the inbox) it shows no count and the script fetches it."""
@@ -43,9 +47,17 @@ def alert_bell(bell: dict | None, poll_seconds=None) -> str:
     if bell:
         zero = "" if unread else " bell__count--zero"
         unread_label = escape_text(gettext("unread:"))
+        if unread > BELL_COUNT_SHOWN:
+            # a four-digit count in the header says nothing more than "many"; the exact figure is read out
+            number = (
+                f'<span class="visually-hidden">{escape_text(unread)}</span>'
+                f'<span aria-hidden="true">{BELL_COUNT_SHOWN}+</span>'
+            )
+        else:
+            number = escape_text(unread)
         count = (
             f'<span class="bell__count{zero}"><span class="visually-hidden">{unread_label}'
-            f" </span>{escape_text(unread)}</span>"
+            f" </span>{number}</span>"
         )
         if loud:
             urgent = ngettext("%(counter)s urgent", "%(counter)s urgent", loud) % {"counter": loud}

@@ -3,6 +3,7 @@ bell's fragment) is the template markup it replaced: ``base.html``'s header bloc
 signed in and out, for a clinician, a supervisor of a region and a user of neither, with and without the
 inbox's bell figures, with the current link, in both languages, with text and a path that need escaping."""
 
+import re
 from html import escape
 
 import pytest
@@ -165,3 +166,16 @@ def test_the_bell_fragment_and_the_language_switch_are_the_markup_they_replaced(
                 assert visible(alert_bell(bell, poll)) == visible(old), (bell, poll)
         old = _render(LANGUAGE_SWITCH, request)
         assert visible(_render("{% load shell %}{% language_switch %}", request)) == visible(old)
+
+
+@pytest.mark.parametrize(("unread", "shown"), [(99, "99"), (100, "99+"), (2841, "99+")])
+def test_a_long_unread_count_shows_as_99_plus_and_is_read_out_whole(unread, shown):
+    with translation.override("en"):
+        html = alert_bell({"unread": unread, "loud": 0}, 20)
+    count = re.search(r'<span class="bell__count">(.*)</span></a>', html).group(1)
+    on_screen = re.sub(r'<span class="visually-hidden">[^<]*</span>', "", count)
+    assert re.sub(r"<[^>]+>", "", on_screen) == shown
+    # a screen reader hears the whole number; the script compares the exact figures
+    read_out = re.sub(r'<span aria-hidden="true">[^<]*</span>', "", count)
+    assert re.sub(r"<[^>]+>", "", read_out) == f"unread: {unread}"
+    assert f'data-unread="{unread}"' in html
