@@ -56,9 +56,8 @@ class _WorklistLabels:
     @property
     def overdue(self) -> str:
         if self._overdue is None:
-            self._overdue = (
-                f'<span class="cell-sub"><span class="tag tag-overdue">{_e(gettext("Overdue"))}</span></span>'
-            )
+            label = _e(gettext("Overdue"))
+            self._overdue = f'<span class="cell-sub"><span class="tag tag-overdue">{label}</span></span>'
         return self._overdue
 
 
