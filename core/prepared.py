@@ -25,9 +25,8 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import BooleanField, F, Func
 
-PREPARED_AFTER = (
-    2  # psycopg's prepare_threshold: run twice as it is, prepared for the third run on a connection
-)
+# psycopg's prepare_threshold: a statement runs twice as it is, then is prepared for its third run
+PREPARED_AFTER = 2
 GENERIC_KEPT = 32  # statements ``execute_generic`` keeps prepared per connection (least recently used go)
 _PLACEHOLDER = re.compile(r"%%|%s")
 

@@ -79,11 +79,20 @@ def ga_inline(context, ga=_FROM_CONTEXT, postpartum_day=_FROM_CONTEXT) -> str:
     """Gestational age today (``ga``: weeks and days) or the postpartum day, else a dash."""
     ga = context.get("ga") if ga is _FROM_CONTEXT else ga
     postpartum_day = context.get("postpartum_day") if postpartum_day is _FROM_CONTEXT else postpartum_day
+    return ga_markup(get_language(), ga, postpartum_day)
+
+
+def ga_markup(language: str, ga, postpartum_day) -> str:
+    """What ``{% ga_inline %}`` shows, for a caller that has found the active ``language`` once (the
+    worklist's rows): gestational age (weeks and days), else the postpartum day, else a dash."""
     if ga:
-        return _ga(get_language(), _part(ga, "weeks"), _part(ga, "days"))
+        return _ga(language, _part(ga, "weeks"), _part(ga, "days"))
     if postpartum_day is not None:
-        return _postpartum(get_language(), postpartum_day)
-    return format_html('<span class="muted">{}</span>', "—")
+        return _postpartum(language, postpartum_day)
+    return _NO_GA
+
+
+_NO_GA = mark_safe('<span class="muted">—</span>')  # noqa: S308 - constant markup
 
 
 def ga_text(weeks, days) -> str:
@@ -106,10 +115,11 @@ def _postpartum(language: str, day) -> str:
 @register.simple_tag
 def risk_badges(pregnancy) -> str:
     """The colour badge (none when ungraded) and the purple flag: the short form lists use beside a name."""
-    return _short_badges(get_language(), pregnancy.risk_color or "", bool(pregnancy.purple))
+    return short_badges(get_language(), pregnancy.risk_color or "", bool(pregnancy.purple))
 
 
 @lru_cache(maxsize=64)
-def _short_badges(language: str, color: str, purple: bool) -> str:
+def short_badges(language: str, color: str, purple: bool) -> str:
+    """``{% risk_badges %}`` for a caller that has found the active ``language`` once (the MDT board)."""
     # each part is built by format_html
     return mark_safe((_color_badge(color) if color else "") + (_purple_badge() if purple else ""))  # noqa: S308

@@ -19,7 +19,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from core.markup import escape_text as _e
 from core.markup import translator
 
-from .grades import _badges, _ga, _postpartum, ga_text
+from .grades import _badges, ga_markup, ga_text
 
 register = template.Library()
 
@@ -40,25 +40,14 @@ def worklist_rows(rows: list[dict]) -> str:
 
 
 class _WorklistLabels:
-    """The translated strings of worklist rows, each translated when a row first needs it."""
+    """The translated strings of worklist rows, translated once for all the rows of a page."""
 
-    __slots__ = ("_managed_at", "_overdue")
+    __slots__ = ("managed_at", "overdue")
 
     def __init__(self) -> None:
-        self._managed_at = self._overdue = None
-
-    @property
-    def managed_at(self) -> str:
-        if self._managed_at is None:
-            self._managed_at = gettext("Managed at %(facility)s")
-        return self._managed_at
-
-    @property
-    def overdue(self) -> str:
-        if self._overdue is None:
-            label = _e(gettext("Overdue"))
-            self._overdue = f'<span class="cell-sub"><span class="tag tag-overdue">{label}</span></span>'
-        return self._overdue
+        self.managed_at = gettext("Managed at %(facility)s")
+        label = _e(gettext("Overdue"))
+        self.overdue = f'<span class="cell-sub"><span class="tag tag-overdue">{label}</span></span>'
 
 
 def _worklist_row(row: dict, language: str, labels: _WorklistLabels) -> str:
@@ -81,13 +70,7 @@ def _worklist_row(row: dict, language: str, labels: _WorklistLabels) -> str:
     )
     badges = _badges(language, p.risk_color or "", False, bool(p.purple), p.risk_proposed_color or "")
     age = "—" if row["age"] is None else _e(row["age"])
-    ga, postpartum_day = row["ga"], row["postpartum_day"]
-    if ga:
-        ga = _ga(language, ga["weeks"], ga["days"])
-    elif postpartum_day is not None:
-        ga = _postpartum(language, postpartum_day)
-    else:
-        ga = _NO_GA
+    ga = ga_markup(language, row["ga"], row["postpartum_day"])
     edd = p.edd.isoformat() if p.edd else "—"
     return (
         f'<tr class="{"row-overdue" if row["overdue"] else ""}"><td class="cell-grade">{badges}</td>'
@@ -96,9 +79,6 @@ def _worklist_row(row: dict, language: str, labels: _WorklistLabels) -> str:
         f'<td class="num">{age}</td><td class="nowrap">{ga}</td><td class="mono nowrap">{edd}</td>'
         f'<td class="nowrap">{next_visit}</td><td class="num">{tasks}</td></tr>'
     )
-
-
-_NO_GA = '<span class="muted">—</span>'  # what ``{% ga_inline %}`` shows for neither
 
 
 @register.simple_tag

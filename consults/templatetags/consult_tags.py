@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, pgettext
 
-from cases.templatetags.grades import _short_badges
+from cases.templatetags.grades import short_badges
 from core.ids import id_url
 from core.markup import csrf_input
 from core.markup import escape_text as _e
@@ -134,7 +134,7 @@ def _request(row: dict, board: _Board) -> str:
     pregnancy = consult.pregnancy
     badges = ""
     if pregnancy.risk_color or pregnancy.purple:
-        badges = f" {_short_badges(board.language, pregnancy.risk_color or '', bool(pregnancy.purple))}"
+        badges = f" {short_badges(board.language, pregnancy.risk_color or '', bool(pregnancy.purple))}"
     waited = f'<span class="mdt-waited{" mdt-waited--overdue" if overdue else ""}">{_e(row["waited"])}</span>'
     if overdue:
         waited += f' <span class="tag tag-overdue">{board.overdue}</span>'
