@@ -12,6 +12,8 @@ Python process's instructions per request (PostgreSQL's and Redis's work is not 
 processes). Run it on the ``make bench`` database (``DATABASE_URL``, default ``ms_bench`` on
 127.0.0.1) with the code to compare checked out; each run takes about a minute per endpoint.
 
+Around each request it does what Django's request signals do under gunicorn and the test client skips
+(``close_old_connections``: the persistent connection's age and health check; since 2026-11-30).
 The test client sends the session cookie with API requests too (wrk does not), and requests are made
 in one process without gunicorn: compare figures of this script with each other, not with the load
 test's CPU times.
@@ -56,6 +58,8 @@ def _child(endpoint: str, count: int) -> None:
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["*"]
+    from django.db import close_old_connections
+
     from bench.load.scenarios import ROTATE, VISIT_BODIES, Actor
     from bench.load.wrkrun import Request
     from cases.selectors import pregnancy_list
@@ -88,7 +92,11 @@ def _child(endpoint: str, count: int) -> None:
         return Request("/consults/board/", headers=actor.page_headers)
 
     for n in range(WARM_UP + count):
+        # what Django's request_started and request_finished signals do around each request under
+        # gunicorn (the test client leaves them out): the persistent connection's age and health check
+        close_old_connections()
         response = actor.call(request(n))
+        close_old_connections()
         if response.status_code not in (200, 201):
             raise SystemExit(f"{endpoint}: {response.status_code} {response.content[:200]!r}")
 

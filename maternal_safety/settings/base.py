@@ -108,7 +108,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # generation) are prepared once per connection (core/prepared.py). Off for a pooler that cannot follow
 # prepared statements (PgBouncer before 1.21 in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# A server-closed connection is found before a request's first statement; the backend looks at the
+# socket first and sends Django's ``SELECT 1`` only when there is something to read (core/db/postgresql).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ----------------------------------------------------------------------

@@ -9,6 +9,8 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/maternal_safety"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# production's backend and health check (base.py), on the test database
+DATABASES["default"] |= {"ENGINE": "core.db.postgresql", "CONN_HEALTH_CHECKS": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
