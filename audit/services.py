@@ -18,6 +18,9 @@ from core.rows import insert
 from .choices import AuditAction
 from .models import AuditEvent
 
+# Rows whose commit need not wait for the WAL flush when they are their own transaction (audit_record).
+ROUTINE_READS = frozenset({AuditAction.READ, AuditAction.LIST})
+
 
 def _object_fields(obj: Any) -> tuple[str, str, str]:
     if obj is None:
@@ -88,9 +91,19 @@ def audit_record(**kwargs: Any) -> AuditEvent:
     of this process's CPU for a list page's row (50 women), this 0.33–0.35 ms (issue #9). The returned
     event is saved (``pk`` and ``occurred_at`` set). Nothing listens to audit events' model signals;
     if something did, ``insert`` would leave the row to ``save()``.
+
+    The row of a routine read (``ROUTINE_READS``: a record or a list shown) written as its own
+    transaction (a GET: no atomic block) is committed without waiting for the WAL flush
+    (``core.rows._insert_without_flush_wait``): committed and visible at once, but a crash of the
+    database server in the following fraction of a second could lose it. The read itself changed
+    nothing. Every other row (changes, transitions, reveals, exports, prints, emergency access,
+    sign-ins) and every row inside a transaction waits for the flush as before, and
+    ``AUDIT_READ_SYNCHRONOUS_COMMIT = True`` makes routine reads wait too.
     """
     event = audit_event_build(**kwargs)
-    insert(event)
+    insert(
+        event, synchronous_commit=settings.AUDIT_READ_SYNCHRONOUS_COMMIT or event.action not in ROUTINE_READS
+    )
     return event
 
 

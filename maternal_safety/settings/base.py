@@ -114,6 +114,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Audit ---------------------------------------------------------------------------------------
+# The audit row of a routine read (a record or a list shown, written as its own transaction) is
+# committed without waiting for the WAL flush: visible at once, lost only if the database server crashes
+# within a fraction of a second after (audit.services.audit_record). True: those rows wait too.
+AUDIT_READ_SYNCHRONOUS_COMMIT = env.bool("AUDIT_READ_SYNCHRONOUS_COMMIT", default=False)
+
 # --- Cache and sessions ----------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/7")
 # A cache that cannot reach Redis serves misses and skips writes instead of failing the request
