@@ -73,6 +73,7 @@ def _child(endpoint: str, count: int) -> None:
         active = list(
             pregnancy_list(actor=actor.user)
             .filter(status="active", managing_facility_id=actor.user.facility_id)
+            .order_by("pk")  # the oldest: runs book women, the list shows the newest first
             .values_list("external_id", flat=True)[: 2 * ROTATE]
         )
     json_post = actor.api_headers | {"Content-Type": "application/json"}
