@@ -2,8 +2,8 @@
 
 With ``CONN_HEALTH_CHECKS`` (on: a persistent connection the server closed between two requests must
 not fail the next request), Django checks the connection before a request's first statement by
-sending ``SELECT 1`` and waiting for the answer: a round trip on every request, some 5 % of the
-pregnancy list's Python time under load and a statement for PostgreSQL to parse and run (issue #9).
+sending ``SELECT 1`` and waiting for the answer: on every request a statement for PostgreSQL to parse
+and run, and a round trip during which the worker can do nothing else (issue #9).
 
 A server that ends a connection (a restart, ``pg_terminate_backend``, ``idle_session_timeout``, a
 pooler closing it) sends a last message or closes its socket, and either makes the socket readable.
