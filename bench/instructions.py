@@ -60,9 +60,8 @@ def _child(endpoint: str, count: int) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     from django.db import close_old_connections
 
-    from bench.load.scenarios import ROTATE, VISIT_BODIES, Actor
+    from bench.load.scenarios import ROTATE, VISIT_BODIES, Actor, bench_women
     from bench.load.wrkrun import Request
-    from cases.selectors import pregnancy_list
 
     username = {"region_list_api": "sup.guangxi", "consult_board": "coordinator"}.get(
         endpoint, "obstetrician"
@@ -70,12 +69,7 @@ def _child(endpoint: str, count: int) -> None:
     actor = Actor(username)
     active = []
     if endpoint in ("case_page", "visit_entry"):
-        active = list(
-            pregnancy_list(actor=actor.user)
-            .filter(status="active", managing_facility_id=actor.user.facility_id)
-            .order_by("pk")  # the oldest: runs book women, the list shows the newest first
-            .values_list("external_id", flat=True)[: 2 * ROTATE]
-        )
+        active = bench_women(actor.user)  # the load test's women
     json_post = actor.api_headers | {"Content-Type": "application/json"}
 
     def request(n: int) -> Request:

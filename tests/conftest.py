@@ -142,6 +142,16 @@ def pregnancy(home_facility):
 
 
 @pytest.fixture
+def pg_observer():
+    """A second connection to the test database (``tests.pg.Observer``)."""
+    from tests.pg import Observer
+
+    observer = Observer()
+    yield observer
+    observer.close()
+
+
+@pytest.fixture
 def api():
     """An API client; ``api.as_user(user)`` signs in through the session like a browser would."""
 

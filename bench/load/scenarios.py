@@ -124,6 +124,19 @@ def load_for(plan: Plan, name: str, args) -> Load:
     )
 
 
+def bench_women(user) -> list:
+    """The ids of the ``2 * ROTATE`` oldest (by key) active pregnancies ``user`` manages at her facility:
+    visits are written to the first half, case pages read from the second (``prepare``)."""
+    from cases.selectors import pregnancy_list
+
+    return list(
+        pregnancy_list(actor=user)
+        .filter(status="active", managing_facility_id=user.facility_id)
+        .order_by("pk")  # the oldest: runs book women, the list shows the newest first
+        .values_list("external_id", flat=True)[: 2 * ROTATE]
+    )
+
+
 def mixed_weights(plan: Plan) -> dict[str, int]:
     return {k: w for k, w in MIXED_WEIGHTS.items() if k in plan.requests}
 
@@ -210,7 +223,6 @@ def capture(actor: Actor, request: Request, expect: int, *, warm_up: Request | N
 
 def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
     from bench.load.replay import read_statements, time_plain_sql, write_replay_file
-    from cases.selectors import pregnancy_list
 
     plan = Plan()
     clinician, supervisor, coordinator = (
@@ -230,12 +242,7 @@ def prepare(args, db_url: str, replay_path: Path, *, log=print) -> Plan:
         closed = close_transitions(plan, log)
         if closed:
             plan.notes.append(f"referrals an earlier run left open closed before this one: {closed}")
-    active = list(
-        pregnancy_list(actor=clinician.user)
-        .filter(status="active", managing_facility_id=clinician.user.facility_id)
-        .order_by("pk")  # the oldest: runs book women, the list shows the newest first
-        .values_list("external_id", flat=True)[: 2 * ROTATE]
-    )
+    active = bench_women(clinician.user)
     if not active:
         raise RuntimeError(f"{clinician.user.username} manages no active pregnancy: nothing to read or write")
     # Visits are written to one set of women and case pages read from another: every run adds thousands

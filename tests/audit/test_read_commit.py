@@ -16,19 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NO_FLUSH_WAIT = "SET LOCAL synchronous_commit TO off; INSERT INTO"
 
 
-@pytest.fixture
-def observer():
-    other = connection.get_new_connection(connection.get_connection_params())
-    other.autocommit = True
-    yield other
-    other.close()
-
-
-def _last_statement(observer) -> str:
-    pid = connection.connection.info.backend_pid
-    return observer.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]
-
-
 def _seen_by(observer, event: AuditEvent) -> tuple:
     return observer.execute(
         "SELECT action, object_type, patient_ids::text[] FROM audit_auditevent WHERE id = %s", [event.pk]
@@ -42,37 +29,37 @@ def _synchronous_commit() -> str:
 
 
 @pytest.mark.parametrize("action", [AuditAction.READ, AuditAction.LIST])
-def test_a_routine_read_on_its_own_commits_without_the_flush_wait(observer, midwife, pregnancy, action):
+def test_a_routine_read_on_its_own_commits_without_the_flush_wait(pg_observer, midwife, pregnancy, action):
     woman = pregnancy.patient.external_id
     event = audit_record(actor=midwife, action=action, obj=("cases.pregnancy", ""), patient_ids=[woman])
-    assert _last_statement(observer).startswith(NO_FLUSH_WAIT)
+    assert pg_observer.last_statement().startswith(NO_FLUSH_WAIT)
     assert event.pk is not None and event.occurred_at is not None
-    assert _seen_by(observer, event) == (action.value, "cases.pregnancy", [str(woman)])
+    assert _seen_by(pg_observer, event) == (action.value, "cases.pregnancy", [str(woman)])
     assert _synchronous_commit() == "on"  # the setting held for that row's transaction only
 
 
 @pytest.mark.parametrize(
     "action", [a for a in AuditAction if a not in (AuditAction.READ, AuditAction.LIST)], ids=str
 )
-def test_every_other_row_waits_for_the_flush(observer, midwife, action):
+def test_every_other_row_waits_for_the_flush(pg_observer, midwife, action):
     event = audit_record(actor=midwife, action=action, obj=("cases.pregnancy", ""))
-    assert _last_statement(observer).startswith('INSERT INTO "audit_auditevent"')
-    assert _seen_by(observer, event)[0] == action.value
+    assert pg_observer.last_statement().startswith('INSERT INTO "audit_auditevent"')
+    assert _seen_by(pg_observer, event)[0] == action.value
 
 
-def test_a_read_inside_a_transaction_leaves_the_transactions_commit_alone(observer, midwife):
+def test_a_read_inside_a_transaction_leaves_the_transactions_commit_alone(pg_observer, midwife):
     with transaction.atomic():
         event = audit_record(actor=midwife, action=AuditAction.READ, obj=("cases.pregnancy", ""))
-        assert _last_statement(observer).startswith('INSERT INTO "audit_auditevent"')
+        assert pg_observer.last_statement().startswith('INSERT INTO "audit_auditevent"')
         assert _synchronous_commit() == "on"
-    assert _seen_by(observer, event)[0] == "read"
+    assert _seen_by(pg_observer, event)[0] == "read"
 
 
-def test_the_setting_makes_routine_reads_wait_too(observer, midwife, settings):
+def test_the_setting_makes_routine_reads_wait_too(pg_observer, midwife, settings):
     settings.AUDIT_READ_SYNCHRONOUS_COMMIT = True
     event = audit_record(actor=midwife, action=AuditAction.LIST, obj=("cases.pregnancy", ""))
-    assert _last_statement(observer).startswith('INSERT INTO "audit_auditevent"')
-    assert _seen_by(observer, event)[0] == "list"
+    assert pg_observer.last_statement().startswith('INSERT INTO "audit_auditevent"')
+    assert _seen_by(pg_observer, event)[0] == "list"
 
 
 def test_a_refused_row_writes_nothing_and_leaves_the_connection_usable(midwife):

@@ -16,19 +16,6 @@ from core.db.postgresql.base import DatabaseWrapper
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def observer():
-    """A second connection to the same database, in autocommit."""
-    other = connection.get_new_connection(connection.get_connection_params())
-    other.autocommit = True
-    yield other
-    other.close()
-
-
-def _last_statement(observer, pid: int) -> str:
-    return observer.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]
-
-
 def _marked() -> tuple[int, str]:
     """Run a statement only this test sends; (the backend's pid, that statement)."""
     marker = f"SELECT 'health-{uuid.uuid4()}'"
@@ -49,42 +36,42 @@ def test_the_project_runs_on_this_backend():
     assert connection.health_check_enabled
 
 
-def test_a_quiet_idle_connection_is_checked_without_a_statement(observer):
+def test_a_quiet_idle_connection_is_checked_without_a_statement(pg_observer):
     pid, marker = _marked()
     raw = connection.connection
     _next_request_check()
     assert connection.health_check_done
     assert connection.connection is raw
-    assert _last_statement(observer, pid) == marker
+    assert pg_observer.last_statement(pid) == marker
 
 
-def test_a_connection_inside_a_transaction_is_checked_with_select_1(observer):
+def test_a_connection_inside_a_transaction_is_checked_with_select_1(pg_observer):
     with transaction.atomic():
         pid, marker = _marked()  # psycopg begins the transaction with the first statement
         _next_request_check()
-        assert _last_statement(observer, pid) == "SELECT 1"
+        assert pg_observer.last_statement(pid) == "SELECT 1"
     assert connection.connection.info.backend_pid == pid
 
 
-def test_a_connection_with_something_to_read_is_checked_with_select_1(observer):
+def test_a_connection_with_something_to_read_is_checked_with_select_1(pg_observer):
     """A notification waiting on the socket: readable, so Django's check runs (and reads it)."""
     pid, _ = _marked()
     channel = f"health_{uuid.uuid4().hex}"
     with connection.cursor() as cursor:
         cursor.execute(f"LISTEN {channel}")
-    observer.execute(f"NOTIFY {channel}")
+    pg_observer.execute(f"NOTIFY {channel}")
     assert select.select([connection.connection.pgconn.socket], [], [], 5)[0], "no notification came"
     _next_request_check()
-    assert _last_statement(observer, pid) == "SELECT 1"
+    assert pg_observer.last_statement(pid) == "SELECT 1"
     assert connection.connection.info.backend_pid == pid
     with connection.cursor() as cursor:
         cursor.execute(f"UNLISTEN {channel}")
 
 
-def test_a_connection_the_server_ended_is_replaced_before_the_next_statement(observer):
+def test_a_connection_the_server_ended_is_replaced_before_the_next_statement(pg_observer):
     pid, _ = _marked()
     socket = connection.connection.pgconn.socket
-    assert observer.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+    assert pg_observer.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
     assert select.select([socket], [], [], 5)[0], "the server did not close the connection"
     _next_request_check()
     assert connection.connection is None
